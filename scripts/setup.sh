@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Prepare this checkout for scripts/test.sh. Safe to run again: each step skips
+# the work that is already done.
+#
+# - installs Debian's shellcheck when it is missing, so the shellcheck sanity
+#   test runs instead of being skipped;
+# - creates one virtual environment per ansible-core release under .venvs/;
+# - links .collections/ansible_collections/harica/certmanager to this checkout;
+# - puts scripts/get_pip_offline.py where ansible-test looks for its cached pip
+#   bootstrap script, so ansible-test --venv works without downloading it.
+set -euo pipefail
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# Bump this to make every venv reinstall its requirements on the next run.
+SETUP_FORMAT=1
+
+main() {
+    cd "$REPO_ROOT"
+    ensure_shellcheck
+    link_collection
+
+    local core
+    for core in "${CORES[@]}"; do
+        ensure_venv "$core"
+        install_pip_bootstrap "$core"
+    done
+}
+
+# Install shellcheck with apt-get, refreshing the package lists only when
+# apt-get cannot find the package in the current ones.
+ensure_shellcheck() {
+    if command -v shellcheck >/dev/null; then
+        return
+    fi
+
+    echo "setup: installing shellcheck with apt-get"
+    local output
+    if output=$(apt_install shellcheck 2>&1); then
+        return
+    fi
+
+    if ! grep -qE 'Unable to locate package|has no installation candidate' <<<"$output"; then
+        printf '%s\n' "$output" >&2
+        die "apt-get install shellcheck failed; install shellcheck and run this script again"
+    fi
+
+    echo "setup: apt-get has no package lists for shellcheck; running apt-get update"
+    apt-get update -q
+    apt_install shellcheck
+}
+
+apt_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+# Make ANSIBLE_COLLECTIONS_PATH=$REPO_ROOT/.collections find harica.certmanager
+# in this checkout. The link is relative so that a moved checkout keeps working.
+link_collection() {
+    local namespace_dir
+    namespace_dir="$(collections_dir)/ansible_collections/harica"
+    local link="$namespace_dir/certmanager"
+    local target=../../..
+
+    if [[ -L $link && $(readlink "$link") == "$target" ]]; then
+        return
+    fi
+
+    if [[ -e $link && ! -L $link ]]; then
+        die "$link exists and is not a symbolic link; remove it and run this script again"
+    fi
+
+    mkdir -p "$namespace_dir"
+    ln -sfn "$target" "$link"
+    echo "setup: linked $link to the repository root"
+}
+
+# Print the path of a Python interpreter of the given major.minor version:
+# pyenv's when pyenv has one, otherwise the one named pythonX.Y on PATH.
+find_python() {
+    local version=$1 prefix candidate
+
+    if command -v pyenv >/dev/null && prefix=$(pyenv prefix "$version" 2>/dev/null); then
+        candidate="$prefix/bin/python$version"
+    else
+        candidate=$(command -v "python$version" || true)
+    fi
+
+    if [[ -z $candidate ]] || ! python_has_version "$candidate" "$version"; then
+        die "Python $version was not found (tried 'pyenv prefix $version' and python$version on PATH);" \
+            "install it, for example with 'pyenv install $version', and run this script again"
+    fi
+
+    # Resolve pyenv shims to the real interpreter, which keeps working when
+    # another pyenv version is selected later.
+    "$candidate" -c 'import sys; print(sys.executable)'
+}
+
+python_has_version() {
+    local actual
+    actual=$("$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || return 1
+    [[ $actual == "$2" ]]
+}
+
+# Print a hash of everything that decides what the core's venv contains.
+requirements_hash() {
+    local core=$1 python=$2 file
+
+    {
+        echo "format $SETUP_FORMAT, ansible-core $core, python $python"
+        for file in requirements.txt tests/requirements.txt simulator/pyproject.toml; do
+            if [[ -f $file ]]; then
+                echo "== $file"
+                cat "$file"
+            fi
+        done
+    } | sha256sum | cut -d ' ' -f 1
+}
+
+# Create the core's venv and install its requirements unless the stored hash
+# shows that they are already installed.
+ensure_venv() {
+    local core=$1 venv python stamp expected_hash
+    venv=$(core_venv "$core")
+    python=$(find_python "$(core_python_version "$core")")
+    stamp="$venv/.requirements.sha256"
+    expected_hash=$(requirements_hash "$core" "$python")
+
+    if [[ -x $venv/bin/python && -f $stamp && $(<"$stamp") == "$expected_hash" ]]; then
+        return
+    fi
+
+    if [[ ! -x $venv/bin/python ]] || ! python_has_version "$venv/bin/python" "$(core_python_version "$core")"; then
+        echo "setup: creating $venv with $python"
+        rm -rf "$venv"
+        "$python" -m venv "$venv"
+    fi
+
+    install_requirements "$core" "$venv"
+    echo "$expected_hash" >"$stamp"
+}
+
+install_requirements() {
+    local core=$1 venv=$2
+    local arguments=(--quiet "ansible-core==$core.*" -r requirements.txt -r tests/requirements.txt)
+
+    if [[ -f simulator/pyproject.toml ]]; then
+        arguments+=(-e simulator)
+    fi
+
+    echo "setup: installing ansible-core $core and the requirements into $venv"
+    "$venv/bin/python" -m pip install "${arguments[@]}"
+}
+
+# Copy scripts/get_pip_offline.py to each cache name that the core's
+# ansible-test asks for. ansible-test pins the pip version of its venvs in
+# _internal/python_requirements.py, and some releases pin more than one
+# (older Pythons get older pip), so every pinned version gets a copy.
+install_pip_bootstrap() {
+    local core=$1 venv ansible_test_dir source_file pip_versions version
+    venv=$(core_venv "$core")
+    ansible_test_dir=$("$venv/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')
+    source_file="$ansible_test_dir/_internal/python_requirements.py"
+
+    pip_versions=$(sed -nE "s/.*\bpip='([0-9][0-9.]*)'.*/\1/p" "$source_file" | sort -u)
+    if [[ -z $pip_versions ]]; then
+        die "no pinned pip version found in $source_file; update install_pip_bootstrap in $0 for ansible-core $core"
+    fi
+
+    local cache_dir="$HOME/.ansible/test/cache"
+    mkdir -p "$cache_dir"
+    for version in $pip_versions; do
+        copy_if_changed "$REPO_ROOT/scripts/get_pip_offline.py" "$cache_dir/get_pip_${version//./_}.py"
+    done
+}
+
+copy_if_changed() {
+    if ! cmp -s "$1" "$2"; then
+        cp "$1" "$2"
+        echo "setup: installed $2"
+    fi
+}
+
+main "$@"
