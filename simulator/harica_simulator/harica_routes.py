@@ -1,0 +1,128 @@
+"""Routes of the HARICA /cm/v1 API that the simulator implements, and the 501 fallback.
+
+API-key checks, roles, faults and the request log are applied by the middleware before
+these handlers run. Handlers raise ApiError, which the middleware sends as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from . import lifecycle
+from .accounts import User
+from .errors import ApiError
+from .responses import LOGIN_PAGE, SIMULATOR, harica_json
+from .shapes import wrap_list
+
+# Request key under which the middleware stores the User of the X-API-Key header.
+USER = "harica_user"
+
+
+def current_user(request: web.Request) -> User:
+    return request[USER]
+
+
+def body_field(payload: dict, name: str):
+    """Return a JSON body field matched case-insensitively, as ASP.NET model binding does."""
+    wanted = name.lower()
+    for key, value in payload.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+async def read_json_object(request: web.Request) -> dict:
+    raw = await request.read()
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError("The request body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise ApiError("The request body must be a JSON object.")
+    return payload
+
+
+def _optional(payload: dict, name: str, kind: type, expected: str):
+    value = body_field(payload, name)
+    if value is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
+        raise ApiError(f"Invalid {name} in the request body: expected {expected}.")
+    return value
+
+
+async def read_decision(request: web.Request) -> tuple[str, str | None, bool | None]:
+    """Parse an accept or cancel body into (transaction id, message, inform user)."""
+    payload = await read_json_object(request)
+    transaction_id = body_field(payload, "transactionId")
+    if not isinstance(transaction_id, str) or not transaction_id.strip():
+        raise ApiError("Missing transactionId in the request body.")
+    message = _optional(payload, "message", str, "a string")
+    inform_user = _optional(payload, "informUser", bool, "true or false")
+    return transaction_id.strip(), message, inform_user
+
+
+def request_routes(request_type: str) -> list[web.RouteDef]:
+    """Build the approver routes of one request type (ssl now, smime and clientauth later)."""
+
+    async def list_all(request: web.Request) -> web.Response:
+        return _list_response(request, request_type, None)
+
+    async def list_by_status(request: web.Request) -> web.Response:
+        status = request.match_info["status"].lower()
+        if status not in lifecycle.LIST_STATUSES:
+            allowed = ", ".join(lifecycle.LIST_STATUSES)
+            raise ApiError(f"Unknown status {request.match_info['status']!r}: expected one of {allowed}.")
+        return _list_response(request, request_type, status)
+
+    async def get_one(request: web.Request) -> web.Response:
+        sim = request.app[SIMULATOR]
+        row = lifecycle.find_request(sim, request_type, request.match_info["transaction_id"], current_user(request))
+        return harica_json(sim, lifecycle.render(sim, row, sim.settings.current()))
+
+    async def accept(request: web.Request) -> web.Response:
+        transaction_id, message, inform_user = await read_decision(request)
+        sim = request.app[SIMULATOR]
+        lifecycle.accept(sim, request_type, current_user(request), transaction_id, message, inform_user)
+        return web.Response(status=200)
+
+    async def cancel(request: web.Request) -> web.Response:
+        transaction_id, message, inform_user = await read_decision(request)
+        sim = request.app[SIMULATOR]
+        lifecycle.cancel(sim, request_type, current_user(request), transaction_id, message, inform_user)
+        return web.Response(status=200)
+
+    base = "/cm/v1/enterprise"
+    return [
+        web.get(f"{base}/requests/{request_type}", list_all),
+        web.get(f"{base}/requests/{request_type}/id/{{transaction_id}}", get_one),
+        web.get(f"{base}/requests/{request_type}/list/{{status}}", list_by_status),
+        web.post(f"{base}/accept/{request_type}", accept),
+        web.post(f"{base}/cancel/{request_type}", cancel),
+    ]
+
+
+def _list_response(request: web.Request, request_type: str, status: str | None) -> web.Response:
+    sim = request.app[SIMULATOR]
+    settings = sim.settings.current()
+    rows = lifecycle.visible_requests(sim, request_type, current_user(request), status)
+    records = [lifecycle.render(sim, row, settings) for row in rows]
+    return harica_json(sim, wrap_list(records, settings))
+
+
+async def not_implemented(request: web.Request) -> web.Response:
+    message = f"Not implemented by the simulator: {request.method} {request.path}"
+    return harica_json(request.app[SIMULATOR], {"message": message}, status=501)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return web.Response(text=LOGIN_PAGE, content_type="text/html")
+
+
+def harica_route_table() -> list[web.RouteDef]:
+    """Return every /cm/v1 and /login route. The 501 fallback must come last."""
+    return [
+        *request_routes("ssl"),
+        web.get("/login", login_page),
+        web.route("*", r"/cm/v1{tail:(/.*)?}", not_implemented),
+    ]

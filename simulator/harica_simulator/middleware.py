@@ -1,0 +1,170 @@
+"""Middleware of the HARICA paths (/cm/v1 and /login): log, faults, API keys, roles.
+
+For each such request, in order: a log entry is written, the first matching fault is
+taken, the API key and the path's role are checked, the route handler runs, and the
+log entry gets the status that was sent (null when the connection was dropped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from aiohttp import web
+
+from . import request_log
+from .accounts import User, find_user_by_key
+from .errors import ApiError
+from .faults import take_fault
+from .harica_routes import USER
+from .responses import SIMULATOR, harica_error, html_error, login_redirect
+from .state import Simulator
+
+logger = logging.getLogger(__name__)
+
+API_KEY_HEADER = "X-API-Key"
+APPROVER_PATH = re.compile(r"^/cm/v1/enterprise/(?:requests|accept|cancel|revoke)/(ssl|smime|clientauth)(?:/|$)")
+ADMIN_PATH = re.compile(r"^/cm/v1/(?:admin|bulk)(?:/|$)")
+# Actions answered without running the handler.
+SHORT_CIRCUIT_ACTIONS = ("status", "html", "redirect", "drop_before")
+# Response headers that the truncate fault writes itself.
+FRAMING_HEADERS = {"content-length", "transfer-encoding", "connection"}
+
+
+def is_harica_path(path: str) -> bool:
+    return path == "/cm/v1" or path.startswith("/cm/v1/")
+
+
+def is_logged_path(path: str) -> bool:
+    return is_harica_path(path) or path == "/login"
+
+
+def required_role(path: str) -> str | None:
+    if ADMIN_PATH.match(path):
+        return "enterprise_admin"
+    match = APPROVER_PATH.match(path)
+    if match:
+        return f"{match.group(1)}_approver"
+    return None
+
+
+def connection_id(request: web.Request) -> str | None:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if not peer:
+        return None
+    return f"{peer[0]}:{peer[1]}"
+
+
+def authorize(sim: Simulator, request: web.Request, user: User | None) -> web.Response | None:
+    """Return the rejection for a missing key, an unknown key or a missing role, else None."""
+    if not request.headers.get(API_KEY_HEADER):
+        return harica_error(sim, f"Missing {API_KEY_HEADER} header: every /cm/v1 request needs an API key.", 401)
+    if user is None:
+        return harica_error(sim, "Invalid API key: no user holds this key.", 401)
+    role = required_role(request.path)
+    if role is None or role in user.roles:
+        return None
+    if sim.settings.get("permission_denied") == "status":
+        return harica_error(sim, f"Forbidden: this path needs the {role} role, which the key's user lacks.", 403)
+    return login_redirect(request.path)
+
+
+async def process(sim: Simulator, request: web.Request, handler, user: User | None) -> web.Response:
+    """Check the key and role, run the handler, and turn its errors into responses."""
+    try:
+        if is_harica_path(request.path):
+            rejection = authorize(sim, request, user)
+            if rejection is not None:
+                return rejection
+            request[USER] = user
+        return await handler(request)
+    except ApiError as error:
+        logger.info("Rejected %s %s with %d: %s", request.method, request.path, error.status, error.message)
+        return harica_error(sim, error.message, error.status)
+    except web.HTTPException as error:
+        return web.Response(status=error.status, text=error.text, headers=error.headers)
+    except Exception:  # noqa: BLE001 - any bug must still produce a response and a log line
+        logger.exception("Internal error while handling %s %s", request.method, request.path)
+        return harica_error(sim, "Internal error in the simulator; see the simulator's log.", 500)
+
+
+def short_circuit_response(sim: Simulator, fault: dict) -> web.Response:
+    action = fault["action"]
+    if action == "html":
+        return html_error(fault["status"])
+    if action == "redirect":
+        return web.Response(status=fault["status"], headers={"Location": fault["location"]})
+    headers = {"Retry-After": fault["retry_after"]} if fault["retry_after"] else {}
+    if not fault["body"]:
+        response = harica_error(sim, "Injected fault", fault["status"])
+        response.headers.update(headers)
+        return response
+    headers["Content-Type"] = fault["content_type"] or "text/plain; charset=utf-8"
+    return web.Response(status=fault["status"], body=fault["body"].encode(), headers=headers)
+
+
+def drop_connection(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.close()
+
+
+def send_truncated(request: web.Request, response: web.Response) -> None:
+    """Write the status line, headers with the full Content-Length and half the body, then close."""
+    body = response.body or b""
+    lines = [f"HTTP/1.1 {response.status} {response.reason}"]
+    for name, value in response.headers.items():
+        if name.lower() not in FRAMING_HEADERS:
+            lines.append(f"{name}: {value}")
+    lines.append(f"Content-Length: {len(body)}")
+    lines.append("Connection: close")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    if request.transport is not None:
+        request.transport.write(head + body[: len(body) // 2])
+        request.transport.close()
+
+
+async def respond(sim: Simulator, request: web.Request, handler, user, fault) -> tuple[web.Response, int | None]:
+    """Answer the request under `fault` and return the response with the status actually sent."""
+    action = fault["action"] if fault else None
+    if action == "drop_before":
+        drop_connection(request)
+        return web.Response(), None
+    if action in SHORT_CIRCUIT_ACTIONS:
+        response = short_circuit_response(sim, fault)
+        return response, response.status
+    if action == "delay":
+        await asyncio.sleep(fault["delay_seconds"])
+    response = await process(sim, request, handler, user)
+    if action == "drop_after":
+        drop_connection(request)
+        return response, None
+    if action == "truncate":
+        send_truncated(request, response)
+    return response, response.status
+
+
+@web.middleware
+async def harica_middleware(request: web.Request, handler) -> web.StreamResponse:
+    if not is_logged_path(request.path):
+        return await handler(request)
+    sim = request.app[SIMULATOR]
+    body = request_log.summarize_body(await request.read())
+    seq = request_log.start_entry(
+        sim.store, request.method, request.path, request.query_string, connection_id(request), body
+    )
+    api_key = request.headers.get(API_KEY_HEADER)
+    user = find_user_by_key(sim.store, api_key) if api_key else None
+    fault = take_fault(sim.store, request.method, request.path)
+    status = None
+    try:
+        response, status = await respond(sim, request, handler, user, fault)
+    finally:
+        request_log.finish_entry(
+            sim.store,
+            seq,
+            status=status,
+            fault=fault["action"] if fault else None,
+            user=user.email if user else None,
+        )
+    return response
