@@ -1,0 +1,103 @@
+# Copyright: contributors to harica.certmanager
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_util is private to harica.certmanager: its interface may change at any time.
+
+"""Facts about the HARICA CertManager API: paths, roles and request bodies.
+
+Each path, role and body field that the collection depends on is written here once, so
+that a difference found on HARICA's staging service is one small change. The API
+assumptions page in ``docs/`` says which of these facts are confirmed and which guessed.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import quote
+
+API_PREFIX = "/cm/v1"
+
+ENTERPRISE_ADMIN = "Enterprise Admin"
+
+
+class RequestType(t.NamedTuple):
+    """One kind of certificate request that approvers handle."""
+
+    name: str
+    label: str
+    approver_role: str
+
+
+REQUEST_TYPES: dict[str, RequestType] = {
+    "ssl": RequestType("ssl", "SSL", "SSL Enterprise Approver"),
+    "smime": RequestType("smime", "S/MIME", "S/MIME Enterprise Approver"),
+    "clientauth": RequestType("clientauth", "client authentication", "Client Auth Enterprise Approver"),
+}
+
+# The status words of the approver list paths, as the API spells them in URLs.
+REQUEST_LIST_STATUSES = ("pending", "ready", "completed", "cancelled")
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def requests_path(request_type: str) -> str:
+    """Return the path that lists every request of a type."""
+    return f"{API_PREFIX}/enterprise/requests/{request_type}"
+
+
+def request_by_id_path(request_type: str, transaction_id: str) -> str:
+    return f"{requests_path(request_type)}/id/{_segment(transaction_id)}"
+
+
+def requests_by_status_path(request_type: str, status: str) -> str:
+    return f"{requests_path(request_type)}/list/{_segment(status)}"
+
+
+def accept_path(request_type: str) -> str:
+    return f"{API_PREFIX}/enterprise/accept/{request_type}"
+
+
+def cancel_path(request_type: str) -> str:
+    return f"{API_PREFIX}/enterprise/cancel/{request_type}"
+
+
+def accept_body(transaction_id: str, message: str) -> dict[str, t.Any]:
+    """Build the accept body; its casing follows HARICA's integration manual."""
+    return {"transactionId": transaction_id, "message": message}
+
+
+def cancel_body(transaction_id: str, message: str, inform_user: bool) -> dict[str, t.Any]:
+    """Build the cancel body. The manual spells these keys in PascalCase."""
+    return {"TransactionId": transaction_id, "Message": message, "InformUser": inform_user}
+
+
+def required_role(path: str) -> str | None:
+    """Return the HARICA role that a path needs, or None for a path outside the API."""
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    if parts[:2] != API_PREFIX.strip("/").split("/"):
+        return None
+    area = parts[2:3]
+    if area in (["admin"], ["bulk"]):
+        return ENTERPRISE_ADMIN
+    if area == ["enterprise"] and len(parts) > 4 and parts[4] in REQUEST_TYPES:
+        return REQUEST_TYPES[parts[4]].approver_role
+    return None
+
+
+__all__ = (
+    "API_PREFIX",
+    "ENTERPRISE_ADMIN",
+    "REQUEST_LIST_STATUSES",
+    "REQUEST_TYPES",
+    "RequestType",
+    "accept_body",
+    "accept_path",
+    "cancel_body",
+    "cancel_path",
+    "request_by_id_path",
+    "requests_by_status_path",
+    "requests_path",
+    "required_role",
+)

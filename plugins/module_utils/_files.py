@@ -1,0 +1,65 @@
+# Copyright: contributors to harica.certmanager
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_util is private to harica.certmanager: its interface may change at any time.
+
+"""Atomic file writes with Ansible's file attributes, backups and change detection."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import typing as t
+
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ansible.module_utils.basic import AnsibleModule
+
+
+def write_file(module: AnsibleModule, path: str, content: bytes, *, backup: bool = False) -> dict[str, t.Any]:
+    """Write ``content`` to ``path`` when it differs, then apply the module's file attributes.
+
+    The content goes to a temporary file in the same directory first and replaces the
+    target in one rename, so a reader never sees half a file. In check mode nothing is
+    written, and ``changed`` says whether a real run would change the file.
+    """
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise HaricaInputError(f"Cannot write {path}: the directory {directory} does not exist. Create it first.")
+    exists = os.path.exists(path)
+    content_changed = not exists or _read(path) != content
+    result: dict[str, t.Any] = {"path": path, "changed": content_changed}
+    if content_changed and not module.check_mode:
+        if exists and backup:
+            result["backup_file"] = module.backup_local(path)
+        _replace(module, path, content)
+    if exists or not module.check_mode:
+        file_args = module.load_file_common_arguments(module.params, path=path)
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+    return result
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise HaricaInputError(f"Cannot read {path} to compare it: {exc.strerror}.") from None
+
+
+def _replace(module: AnsibleModule, path: str, content: bytes) -> None:
+    directory = os.path.dirname(path) or "."
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        module.atomic_move(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+__all__ = ("write_file",)
