@@ -143,6 +143,7 @@ def request_state(sim: Simulator, transaction_id: str) -> dict:
         "reviewed_at": _iso(request["reviewed_at"]),
         "reviewed_by": request["reviewed_by"],
         "ready_at": _iso(request["ready_at"]),
+        "issue_at": _iso(request["issue_at"]),
         "history": history,
         "csr_pem": request["csr_pem"],
         "certificate_pem": None,

@@ -5,7 +5,8 @@ States: pending -> (accept) -> ready -> (issuance) -> completed, and pending or 
 HARICA's own review, until the control API releases it.
 
 Issuance is computed lazily: every read first settles the ready requests whose
-`ready_at + issuance_delay_seconds` has passed on the simulator clock.
+`issue_at` has passed on the simulator clock. `issue_at` is set when a request becomes
+ready, to that time plus the `issuance_delay_seconds` setting then in force.
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ LIST_STATUSES = ("pending", "completed", "cancelled", "ready")
 
 def settle_due(sim: Simulator, request_type: str) -> None:
     """Issue every Ready request of the type whose issuance delay has passed."""
-    due_before = sim.clock.now() - sim.settings.get("issuance_delay_seconds")
     rows = sim.store.query(
-        "SELECT * FROM requests WHERE request_type = ? AND status = 'ready' AND ready_at <= ?",
-        (request_type, due_before),
+        "SELECT * FROM requests WHERE request_type = ? AND status = 'ready' AND issue_at <= ?",
+        (request_type, sim.clock.now()),
     )
     for row in rows:
         with sim.store.transaction() as conn:
@@ -66,6 +66,10 @@ def find_request(sim: Simulator, request_type: str, transaction_id: str, user: U
     if row is None or (user is not None and row["enterprise_id"] not in user_enterprise_ids(sim.store, user)):
         raise NotFound(f"No {request_type} request with transaction id {transaction_id}.")
     return row
+
+
+def _issue_time(sim: Simulator, ready_at: float) -> float:
+    return ready_at + sim.settings.get("issuance_delay_seconds")
 
 
 def render(sim: Simulator, request: sqlite3.Row, settings: dict) -> dict:
@@ -105,8 +109,9 @@ def accept(sim: Simulator, request_type: str, user: User, transaction_id: str, m
             )
         else:
             conn.execute(
-                "UPDATE requests SET status = 'ready', ready_at = ?, reviewed_at = ?, reviewed_by = ? WHERE id = ?",
-                (now, now, user.email, request["id"]),
+                "UPDATE requests SET status = 'ready', ready_at = ?, issue_at = ?, reviewed_at = ?, reviewed_by = ?"
+                " WHERE id = ?",
+                (now, _issue_time(sim, now), now, user.email, request["id"]),
             )
         _record_action(sim, request, "accept", user.email, message, inform_user)
 
@@ -135,9 +140,10 @@ def release(sim: Simulator, transaction_id: str) -> None:
     if not row["held"]:
         raise ApiError(f"The request is not held for review (status {row['status']}), so there is nothing to release.")
     with sim.store.transaction() as conn:
+        now = sim.clock.now()
         conn.execute(
-            "UPDATE requests SET status = 'ready', held = 0, ready_at = ? WHERE id = ?",
-            (sim.clock.now(), row["id"]),
+            "UPDATE requests SET status = 'ready', held = 0, ready_at = ?, issue_at = ? WHERE id = ?",
+            (now, _issue_time(sim, now), row["id"]),
         )
         _record_action(sim, row, "release", None, None, None)
 

@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS requests (
     reviewed_at REAL,
     reviewed_by TEXT,
     ready_at REAL,
+    issue_at REAL,
     certificate_id INTEGER REFERENCES certificates(id)
 );
 CREATE INDEX IF NOT EXISTS requests_by_status ON requests (request_type, status);
