@@ -151,7 +151,7 @@ async def harica_middleware(request: web.Request, handler) -> web.StreamResponse
     sim = request.app[SIMULATOR]
     body = request_log.summarize_body(await request.read())
     seq = request_log.start_entry(
-        sim.store, request.method, request.path, request.query_string, connection_id(request), body
+        sim.store, request.method, request.path, request.rel_url.raw_query_string, connection_id(request), body
     )
     api_key = request.headers.get(API_KEY_HEADER)
     user = find_user_by_key(sim.store, api_key) if api_key else None

@@ -1,0 +1,20 @@
+"""Seeding speed, printed as a figure (run with -s to see it). No timing assertion."""
+
+from __future__ import annotations
+
+import time
+
+SEED_COUNT = 100
+
+
+def test_seed_100_requests_speed(world):
+    started = time.perf_counter()
+    for index in range(SEED_COUNT):
+        world.seed([f"host{index}.example.org"])
+    elapsed = time.perf_counter() - started
+
+    listed = world.approver.get("/cm/v1/enterprise/requests/ssl/list/pending").json()
+
+    assert len(listed) == SEED_COUNT
+    print(f"\nseeded {SEED_COUNT} SSL requests through the control API in {elapsed:.2f} s "
+          f"({SEED_COUNT / elapsed:.0f} per second)")
