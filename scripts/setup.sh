@@ -154,7 +154,7 @@ install_requirements() {
 }
 
 # Copy scripts/get_pip_offline.py to each cache name that the core's
-# ansible-test asks for. ansible-test pins the pip version of its venvs in
+# ansible-test looks up. ansible-test pins the pip version of its venvs in
 # _internal/python_requirements.py, and some releases pin more than one
 # (older Pythons get older pip), so every pinned version gets a copy.
 install_pip_bootstrap() {

@@ -123,8 +123,8 @@ build_tree() {
 # simulator/. ansible-test's own output in tests/output is kept.
 #
 # The tree gets an empty git repository of its own. Without one, ansible-test
-# walks up to this repository's .git, asks git for the files under build/, which
-# .gitignore excludes, and finds no targets.
+# walks up to this repository's .git, runs git ls-files there, gets no file
+# under build/ because .gitignore excludes it, and finds no targets.
 sync_build_tree() {
     local tree file_list
     tree=$(build_tree "$1")
