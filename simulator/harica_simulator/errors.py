@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ApiError(Exception):
-    """An error answered as `{"message": ...}` with an HTTP status (4xx by default 400)."""
+    """An error sent as `{"message": ...}` with a 4xx HTTP status (400 unless given)."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)

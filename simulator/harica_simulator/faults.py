@@ -1,4 +1,4 @@
-"""Injected faults: stored rules that change how matching HARICA API requests are answered.
+"""Injected faults: stored rules that change the response to matching HARICA API requests.
 
 Faults are tried in the order they were added. The first active fault whose method and
 fnmatch path pattern match a request is applied, and its `remaining` count goes down by

@@ -26,9 +26,9 @@ def current_user(request: web.Request) -> User:
 
 def body_field(payload: dict, name: str):
     """Return a JSON body field matched case-insensitively, as ASP.NET model binding does."""
-    wanted = name.lower()
+    lowered_name = name.lower()
     for key, value in payload.items():
-        if key.lower() == wanted:
+        if key.lower() == lowered_name:
             return value
     return None
 

@@ -1,8 +1,8 @@
 """Middleware of the HARICA paths (/cm/v1 and /login): log, faults, API keys, roles.
 
-For each such request, in order: a log entry is written, the first matching fault is
-taken, the API key and the path's role are checked, the route handler runs, and the
-log entry gets the status that was sent (null when the connection was dropped).
+Each such request first gets a log entry and the first matching fault. Then the API key
+and the path's role are checked and the route handler runs. Last, the log entry gets
+the status that was sent, or null when the connection was dropped.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 API_KEY_HEADER = "X-API-Key"
 APPROVER_PATH = re.compile(r"^/cm/v1/enterprise/(?:requests|accept|cancel|revoke)/(ssl|smime|clientauth)(?:/|$)")
 ADMIN_PATH = re.compile(r"^/cm/v1/(?:admin|bulk)(?:/|$)")
-# Actions answered without running the handler.
+# Actions that produce their response without running the handler.
 SHORT_CIRCUIT_ACTIONS = ("status", "html", "redirect", "drop_before")
 # Response headers that the truncate fault writes itself.
 FRAMING_HEADERS = {"content-length", "transfer-encoding", "connection"}
@@ -86,7 +86,7 @@ async def process(sim: Simulator, request: web.Request, handler, user: User | No
         return web.Response(status=error.status, text=error.text, headers=error.headers)
     except Exception:  # noqa: BLE001 - any bug must still produce a response and a log line
         logger.exception("Internal error while handling %s %s", request.method, request.path)
-        return harica_error(sim, "Internal error in the simulator; see the simulator's log.", 500)
+        return harica_error(sim, "Internal error in the simulator. See the simulator's log.", 500)
 
 
 def short_circuit_response(sim: Simulator, fault: dict) -> web.Response:
@@ -125,7 +125,7 @@ def send_truncated(request: web.Request, response: web.Response) -> None:
 
 
 async def respond(sim: Simulator, request: web.Request, handler, user, fault) -> tuple[web.Response, int | None]:
-    """Answer the request under `fault` and return the response with the status actually sent."""
+    """Build the response to the request under `fault` and return it with the status actually sent."""
     action = fault["action"] if fault else None
     if action == "drop_before":
         drop_connection(request)

@@ -1,7 +1,7 @@
 """Log of the requests that reached the HARICA API paths and /login.
 
 An entry is written when a request arrives and completed with its status when the
-answer is sent, so a dropped connection leaves `status` null. Sequence numbers keep
+response is sent, so a dropped connection leaves `status` null. Sequence numbers keep
 growing across clears and resets, so a reader's `since` stays valid.
 """
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import uuid
 from datetime import datetime, timezone
 
 from cryptography import x509
@@ -14,6 +13,7 @@ from cryptography.x509.oid import NameOID
 from . import shapes
 from .ca import load_csr, make_key_and_csr
 from .errors import ApiError
+from .request_rows import insert_pending_request
 from .state import Simulator
 
 PRODUCTS = ("DV", "OV", "EV")
@@ -128,41 +128,45 @@ def _product(payload: dict) -> str:
     return product
 
 
+def _requester_email(payload: dict) -> str:
+    email = payload.get("requester_email")
+    if not isinstance(email, str) or "@" not in email:
+        raise ApiError("Missing or invalid 'requester_email': expected an email address.")
+    return email
+
+
+def _high_risk(payload: dict) -> bool:
+    high_risk = payload.get("high_risk", False)
+    if not isinstance(high_risk, bool):
+        raise ApiError("Invalid 'high_risk': expected true or false.")
+    return high_risk
+
+
 def seed_ssl_request(sim: Simulator, payload: dict) -> str:
     """Insert a Pending SSL request from a control API payload and return its transaction id."""
     domains = parse_domains(payload.get("domains"))
     names = certificate_names(domains)
-    email = payload.get("requester_email")
-    if not isinstance(email, str) or "@" not in email:
-        raise ApiError("Missing or invalid 'requester_email': expected an email address.")
+    email = _requester_email(payload)
     enterprise = _enterprise_for(sim, payload.get("organization_id"))
     _check_enterprise_domains(enterprise, domains)
     product = _product(payload)
-    high_risk = payload.get("high_risk", False)
-    if not isinstance(high_risk, bool):
-        raise ApiError("Invalid 'high_risk': expected true or false.")
     csr_pem, key_pem = _csr_and_key(payload.get("csr"), names)
-    transaction_id = str(uuid.uuid4())
-    sim.store.execute(
-        "INSERT INTO requests (transaction_id, request_type, product, enterprise_id, requester_email,"
-        " requester_name, friendly_name, domains, subject, csr_pem, private_key_pem, high_risk, status,"
-        " requested_at) VALUES (?, 'ssl', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-        (
-            transaction_id,
-            product,
-            enterprise["id"],
-            email,
-            str(payload.get("requester_name") or email.split("@")[0]),
-            str(payload.get("friendly_name") or names[0]),
-            json.dumps(domains),
-            json.dumps(_subject(product, enterprise, names[0])),
-            csr_pem,
-            key_pem,
-            int(high_risk),
-            _requested_at(sim, payload.get("requested_at")),
-        ),
-    )
-    return transaction_id
+
+    fields = {
+        "request_type": "ssl",
+        "product": product,
+        "enterprise_id": enterprise["id"],
+        "requester_email": email,
+        "requester_name": str(payload.get("requester_name") or email.split("@")[0]),
+        "friendly_name": str(payload.get("friendly_name") or names[0]),
+        "domains": json.dumps(domains),
+        "subject": json.dumps(_subject(product, enterprise, names[0])),
+        "csr_pem": csr_pem,
+        "private_key_pem": key_pem,
+        "high_risk": int(_high_risk(payload)),
+        "requested_at": _requested_at(sim, payload.get("requested_at")),
+    }
+    return insert_pending_request(sim.store, fields)
 
 
 def issue_ssl_certificate(sim: Simulator, request: sqlite3.Row) -> int:

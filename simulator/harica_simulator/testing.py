@@ -97,7 +97,7 @@ class RunningSimulator:
             return "(no stderr output)"
 
     def stop(self) -> None:
-        """Send SIGTERM and wait; kill the process if it does not exit in time."""
+        """Send SIGTERM and wait, then kill the process if it has not exited after 10 s."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)

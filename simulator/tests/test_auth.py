@@ -9,7 +9,7 @@ import pytest
 
 from harica_simulator.testing import ControlError
 
-from conftest import ADMIN_KEY, APPROVER_KEY
+from sim_support import ADMIN_KEY, APPROVER_KEY
 
 SSL_LIST = "/cm/v1/enterprise/requests/ssl"
 

@@ -6,7 +6,7 @@ import pytest
 
 from harica_simulator.testing import ControlError
 
-from conftest import APPROVER, REQUESTER
+from sim_support import APPROVER, REQUESTER
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -82,24 +82,26 @@ def test_accept_records_message_and_actor(world):
     assert history[0]["inform_user"] is None
 
 
-@pytest.mark.parametrize("delay", [0, 600])
-def test_cancel_pending_and_ready(world, delay):
-    world.control.settings(issuance_delay_seconds=delay)
-    pending = world.seed()
-    ready = world.seed()
-    world.approver.accept(ready)
-    if delay:
-        assert status_of(world, ready) == "Ready"
+def test_cancel_pending(world):
+    transaction_id = world.seed()
 
-    assert world.approver.cancel(pending).status_code == 200
-    cancel_ready = world.approver.cancel(ready)
+    assert world.approver.cancel(transaction_id).status_code == 200
 
-    assert status_of(world, pending) == "Cancelled"
-    if delay:
-        assert cancel_ready.status_code == 200
-        assert status_of(world, ready) == "Cancelled"
-    else:
-        assert cancel_ready.status_code == 400
+    assert status_of(world, transaction_id) == "Cancelled"
+
+
+def test_cancel_ready(world):
+    world.control.settings(issuance_delay_seconds=600)
+    transaction_id = world.seed()
+    world.approver.accept(transaction_id)
+    assert status_of(world, transaction_id) == "Ready"
+
+    assert world.approver.cancel(transaction_id).status_code == 200
+
+    assert status_of(world, transaction_id) == "Cancelled"
+    world.control.set_clock(offset_seconds=700)
+    assert status_of(world, transaction_id) == "Cancelled"
+    assert world.control.request_state(transaction_id)["certificate_pem"] is None
 
 
 def test_cancel_records_inform_user(world):

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from cryptography import x509
 
-from conftest import APPROVER, APPROVER_KEY
+from sim_support import APPROVER, APPROVER_KEY
 from harica_simulator.testing import ControlError
 
 SSL_LIST = "/cm/v1/enterprise/requests/ssl"
@@ -120,8 +120,8 @@ def test_clock_offset_and_reset(control):
     described = control.set_clock(offset_seconds=86400)
 
     assert described["offset_seconds"] == 86400
-    shown = datetime.fromisoformat(described["now"])
-    assert abs((shown - datetime.now(timezone.utc)).total_seconds() - 86400) < 5
+    reported_now = datetime.fromisoformat(described["now"])
+    assert abs((reported_now - datetime.now(timezone.utc)).total_seconds() - 86400) < 5
     reset = control.reset_clock()
     assert reset["offset_seconds"] == 0
     assert reset["real_time"] is True
