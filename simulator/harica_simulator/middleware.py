@@ -59,12 +59,15 @@ def connection_id(request: web.Request) -> str | None:
 def authorize(sim: Simulator, request: web.Request, user: User | None) -> web.Response | None:
     """Return the rejection for a missing key, an unknown key or a missing role, else None."""
     if not request.headers.get(API_KEY_HEADER):
+        logger.info("Rejected %s %s with 401: no API key", request.method, request.path)
         return harica_error(sim, f"Missing {API_KEY_HEADER} header: every /cm/v1 request needs an API key.", 401)
     if user is None:
+        logger.info("Rejected %s %s with 401: unknown API key", request.method, request.path)
         return harica_error(sim, "Invalid API key: no user holds this key.", 401)
     role = required_role(request.path)
     if role is None or role in user.roles:
         return None
+    logger.info("Rejected %s %s for %s: the %s role is missing", request.method, request.path, user.email, role)
     if sim.settings.get("permission_denied") == "status":
         return harica_error(sim, f"Forbidden: this path needs the {role} role, which the key's user lacks.", 403)
     return login_redirect(request.path)

@@ -149,3 +149,16 @@ def test_keys_are_stored_hashed(world):
     assert APPROVER_KEY not in dump
     assert ADMIN_KEY not in dump
     assert "approver@example.org" in dump
+
+
+def test_server_log_omits_keys(world):
+    world.client("secret-key-never-logged").get(SSL_LIST)
+    world.admin.get(SSL_LIST)
+
+    server_log = world.simulator.stderr_path.read_text()
+
+    assert f"Rejected GET {SSL_LIST} with 401: unknown API key" in server_log
+    assert f"Rejected GET {SSL_LIST} for admin@example.org: the ssl_approver role is missing" in server_log
+    assert "secret-key-never-logged" not in server_log
+    assert APPROVER_KEY not in server_log
+    assert ADMIN_KEY not in server_log
