@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 SCHEMA_VERSION = 1
 
-# Times are Unix seconds (REAL) on the simulator clock, except request_log.received_at,
-# which is real wall-clock time. Lists of names or roles are JSON text.
+# Times are Unix seconds (REAL) on the simulator clock, except request_log.received_at
+# and api_keys.created_at, which are real wall-clock time. Lists are JSON text.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
