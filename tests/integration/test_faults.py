@@ -1,0 +1,133 @@
+"""Faults injected by the simulator, each with its expected outcome, and the key's secrecy."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ADMIN_KEY, APPROVER_KEY, assert_no_key, seed_request
+
+NAMES = ["api.example.org"]
+ACCEPT = "/cm/v1/enterprise/accept/ssl"
+
+
+def by_id(transaction_id):
+    return f"/cm/v1/enterprise/requests/ssl/id/{transaction_id}"
+
+
+def assert_clean_failure(run):
+    assert run.returncode != 0
+    assert "Traceback" not in run.output
+    assert_no_key(run)
+
+
+def test_get_429_waits_retry_after(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(by_id(transaction_id), "status", method="GET", status=429, retry_after="2")
+    run = run_playbook(extra={"transaction_id": transaction_id}, verbosity=4)
+    assert run.returncode == 0, run.output
+    reads = [entry for entry in run.log if entry["path"] == by_id(transaction_id)]
+    assert [entry["status"] for entry in reads[:2]] == [429, 200]
+    assert reads[1]["received_at"] - reads[0]["received_at"] >= 2.0
+    assert len(run.posts()) == 1
+    assert_no_key(run)
+
+
+def test_post_503_rereads_and_reports(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(ACCEPT, "status", method="POST", status=503)
+    run = run_playbook(extra={"transaction_id": transaction_id}, verbosity=4)
+    assert_clean_failure(run)
+    assert len(run.posts()) == 1
+    post_index = run.log.index(run.posts()[0])
+    assert run.log[post_index + 1]["path"] == by_id(transaction_id)
+    assert "is pending, so the accept did not take effect" in run.outcome["msg"]
+    assert run.outcome["request"]["status"] == "pending"
+    assert run.outcome["error"]["status"] == 503
+    assert run.outcome.get("changed", False) is False
+
+
+def test_dropped_accept_that_took_effect(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(ACCEPT, "drop_after", method="POST")
+    run = run_playbook(extra={"transaction_id": transaction_id})
+    assert run.returncode == 0, run.output
+    assert run.outcome["changed"] is True
+    assert len(run.posts()) == 1
+    assert run.posts()[0]["status"] is None
+    assert "so the accept took effect" in run.output
+    assert world.control.request_state(transaction_id)["status"] == "completed"
+
+
+def test_dropped_accept_before_effect(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(ACCEPT, "drop_before", method="POST")
+    run = run_playbook(extra={"transaction_id": transaction_id})
+    assert_clean_failure(run)
+    assert len(run.posts()) == 1
+    assert "did not take effect. Run the task again." in run.outcome["msg"]
+
+
+def test_unknown_key(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    run = run_playbook(extra={"transaction_id": transaction_id}, api_key="not-a-real-key-1234", verbosity=4)
+    assert_clean_failure(run)
+    assert "not-a-real-key-1234" not in run.output
+    assert run.outcome["error"]["status"] == 401
+    assert "HARICA_API_KEY" in run.outcome["msg"]
+
+
+def test_missing_key(world, run_playbook):
+    run = run_playbook(extra={"transaction_id": "x"}, api_key=None)
+    assert run.returncode != 0
+    assert "missing required arguments: api_key" in run.outcome["msg"]
+    assert run.log == []
+
+
+def test_key_without_role_gets_login_redirect(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    run = run_playbook(extra={"transaction_id": transaction_id}, api_key=ADMIN_KEY, verbosity=4)
+    assert_clean_failure(run)
+    assert "redirected to the login page" in run.outcome["msg"]
+    assert "needs the SSL Enterprise Approver role" in run.outcome["msg"]
+
+
+def test_injected_login_redirect(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(by_id(transaction_id), "redirect", method="GET", location="/login?ReturnUrl=%2F")
+    run = run_playbook(extra={"transaction_id": transaction_id}, verbosity=4)
+    assert_clean_failure(run)
+    assert "redirected to the login page" in run.outcome["msg"]
+
+
+def test_injected_html_page(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(by_id(transaction_id), "html", method="GET", status=200)
+    run = run_playbook(extra={"transaction_id": transaction_id}, verbosity=4)
+    assert_clean_failure(run)
+    assert "HTML page where JSON was expected" in run.outcome["msg"]
+
+
+def test_timeout(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(by_id(transaction_id), "delay", method="GET", delay_seconds=4)
+    run = run_playbook(extra={"transaction_id": transaction_id, "harica_timeout": 1}, verbosity=4)
+    assert_clean_failure(run)
+    assert "got no answer within 1 seconds" in run.outcome["msg"]
+
+
+@pytest.mark.parametrize("source", ["environment", "option", "lookup_file"])
+def test_key_hidden_at_high_verbosity(world, run_playbook, source):
+    transaction_id = seed_request(world, NAMES)
+    key_file = world.tmp_path / "approver.key"
+    key_file.write_text(APPROVER_KEY + "\n")
+    extra = {"transaction_id": transaction_id}
+    api_key = APPROVER_KEY
+    if source == "option":
+        extra["api_key"], api_key = APPROVER_KEY, None
+    elif source == "lookup_file":
+        extra["api_key"], api_key = "{{ lookup('file', '%s') }}" % key_file, None
+    run = run_playbook(extra=extra, api_key=api_key, verbosity=4)
+    assert run.returncode == 0, run.output
+    assert run.outcome["changed"] is True
+    assert_no_key(run)
+    assert all(entry["user"] == "approver@example.org" for entry in run.log)
