@@ -54,6 +54,13 @@ class PlaybookRun(t.NamedTuple):
         assert self.results, f"no task result recorded:\n{self.output}"
         return self.results[0]["result"]
 
+    def task(self, name: str) -> dict[str, t.Any]:
+        """Return the result of the task with this name."""
+        for entry in self.results:
+            if entry["task"] == name:
+                return entry["result"]
+        raise AssertionError(f"no result for task {name!r}:\n{self.output}")
+
     def posts(self) -> list[dict[str, t.Any]]:
         return [entry for entry in self.log if entry["method"] == "POST"]
 
@@ -138,7 +145,7 @@ def run_playbook(world: World, collections_path: Path) -> t.Callable[..., Playbo
         variables_file.write_text(json.dumps(variables))
         command = [
             str(Path(sys.executable).with_name("ansible-playbook")),
-            str(HERE / "playbooks" / playbook),
+            str(HERE / "playbooks" / playbook),  # an absolute path replaces the folder
             "-i",
             "localhost,",
             "-c",
@@ -152,7 +159,7 @@ def run_playbook(world: World, collections_path: Path) -> t.Callable[..., Playbo
             command.append("--diff")
         if verbosity:
             command.append("-" + "v" * verbosity)
-        environment = _environment(collections_path, results_file, world.tmp_path, api_key)
+        environment = _environment(collections_path, results_file, world, api_key)
         environment.update(env or {})
         before = world.control.log()["last_seq"]
         completed = subprocess.run(
@@ -165,7 +172,7 @@ def run_playbook(world: World, collections_path: Path) -> t.Callable[..., Playbo
     return run
 
 
-def _environment(collections: Path, results_file: Path, tmp_path: Path, api_key: str | None) -> dict[str, str]:
+def _environment(collections: Path, results_file: Path, world: World, api_key: str | None) -> dict[str, str]:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -179,9 +186,12 @@ def _environment(collections: Path, results_file: Path, tmp_path: Path, api_key:
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_LOCALHOST_WARNING": "0",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local"),
-            "ANSIBLE_REMOTE_TEMP": str(tmp_path / "ansible-remote"),
+            "ANSIBLE_LOCAL_TEMP": str(world.tmp_path / "ansible-local"),
+            "ANSIBLE_REMOTE_TEMP": str(world.tmp_path / "ansible-remote"),
             "HARICA_TEST_RESULTS": str(results_file),
+            # Playbooks that take the URL from the environment must reach the simulator,
+            # never the default production address.
+            "HARICA_API_URL": world.simulator.url,
         }
     )
     if api_key is not None:

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import ADMIN_KEY, seed_request
+from conftest import ADMIN_KEY, REPOSITORY, seed_request
 
 pytestmark = pytest.mark.shapes
 
@@ -26,40 +26,35 @@ SHAPES = [
     pytest.param({"serial_style": "lower_padded"}, id="lower-padded-serials"),
     pytest.param({"permission_denied": "status"}, id="status-403"),
 ]
-NAMES = ["shape.example.org", "www.shape.example.org"]
-
-
-def files(tmp_path):
-    return {
-        "certificate_path": str(tmp_path / "shape.crt"),
-        "chain_path": str(tmp_path / "shape.chain.crt"),
-        "fullchain_path": str(tmp_path / "shape.fullchain.crt"),
-    }
+SERVICE = "app.example.org"
+DEMO_PLAYBOOK = str(REPOSITORY / "demo" / "approve.yml")
+DEMO_TASK = "Accept the request for the service and install its certificate"
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_demo_flow(world, run_playbook, shape):
+def test_demo_playbook(world, run_playbook, shape):
     world.control.settings(**shape)
-    transaction_id = seed_request(world, NAMES)
-    paths = files(world.tmp_path)
-    extra = {"domains": NAMES, "wait": True, "wait_interval": 1, **paths}
-    first = run_playbook(extra=extra)
+    transaction_id = seed_request(world, [SERVICE])
+    certificates = world.tmp_path / "certificates"
+    extra = {"service_name": SERVICE, "certificate_dir": str(certificates)}
+    first = run_playbook(DEMO_PLAYBOOK, extra=extra)
     assert first.returncode == 0, first.output
-    assert first.outcome["changed"] is True
-    assert first.outcome["request"]["transaction_id"] == transaction_id
-    assert first.outcome["request"]["names"] == NAMES
-    assert first.outcome["request"]["requested_at"].endswith("Z")
-    serial = first.outcome["request"]["serial_number"]
+    approval = first.task(DEMO_TASK)
+    assert approval["changed"] is True
+    assert approval["request"]["transaction_id"] == transaction_id
+    assert approval["request"]["names"] == [SERVICE]
+    assert approval["request"]["requested_at"].endswith("Z")
+    serial = approval["request"]["serial_number"]
     assert serial == serial.upper().lstrip("0")
     verified = subprocess.run(
-        ["openssl", "verify", "-CAfile", world.simulator.root_ca, "-untrusted", paths["chain_path"],
-         paths["certificate_path"]],
+        ["openssl", "verify", "-CAfile", world.simulator.root_ca, "-untrusted",
+         str(certificates / f"{SERVICE}.chain.crt"), str(certificates / f"{SERVICE}.crt")],
         capture_output=True, text=True, check=False,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    second = run_playbook(extra=extra)
+    second = run_playbook(DEMO_PLAYBOOK, extra=extra)
     assert second.returncode == 0, second.output
-    assert second.outcome["changed"] is False
+    assert second.task(DEMO_TASK)["changed"] is False
     assert second.posts() == []
 
 
