@@ -117,8 +117,12 @@ def print_results(results):
 
 def find_problems(results, expected_skips, expected_skips_path, console_log):
     """Return one message for each difference from the expected skips."""
-    problems = []
     skipped = set(results.skipped_without_targets)
+
+    if not (results.passed or results.failed or skipped or results.skipped_for_other_reasons):
+        return ['no sanity test results were found; ansible-test sanity may have failed before it ran any test']
+
+    problems = []
 
     for name in sorted(skipped - expected_skips):
         problems.append('sanity test "%s" was skipped because it has no targets, but %s does not list it' % (name, expected_skips_path))
@@ -131,9 +135,6 @@ def find_problems(results, expected_skips, expected_skips_path, console_log):
 
     for warning in DISABLED_WARNING.findall(console_log):
         problems.append('ansible-test did not run every sanity test: %s' % warning)
-
-    if not (results.passed or results.failed or skipped or results.skipped_for_other_reasons):
-        problems.append('no sanity test results were found; ansible-test sanity may have failed before it ran any test')
 
     return problems
 

@@ -234,6 +234,8 @@ run_integration_tests() {
 
 # Run one stage in a subshell with errexit on, then print and record its result.
 # The subshell keeps a stage's cd, PATH and exports away from the next stage.
+# Standard input is /dev/null because no test reads it, and ansible-test (2.16
+# and 2.21) fails with a traceback when standard input is closed.
 run_stage() {
     local stage=$1 kind core start status
     kind=${stage%%-*}
@@ -251,7 +253,7 @@ run_stage() {
         set -eE
         trap 'report_failed_command "$?"' ERR
         "stage_$kind" ${core:+"$core"}
-    )
+    ) </dev/null
     status=$?
     set -e
 
@@ -300,11 +302,9 @@ main() {
     validate_selectors "$@"
 
     local start=$EPOCHREALTIME
-    "$REPO_ROOT/scripts/setup.sh"
+    "$REPO_ROOT/scripts/setup.sh" </dev/null
     record_result setup 0 "$start"
 
-    # The stage list is read before any stage runs, so that no test command
-    # can read it from standard input.
     local stages stage
     mapfile -t stages < <(all_stages)
     for stage in "${stages[@]}"; do
