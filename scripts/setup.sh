@@ -13,8 +13,9 @@ set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# Bump this to make every venv reinstall its requirements on the next run.
-SETUP_FORMAT=1
+# Increase this when install_requirements changes, so that every venv
+# reinstalls its requirements on the next run.
+VENV_RECIPE_VERSION=1
 
 main() {
     cd "$REPO_ROOT"
@@ -108,7 +109,7 @@ requirements_hash() {
     local core=$1 python=$2 file
 
     {
-        echo "format $SETUP_FORMAT, ansible-core $core, python $python"
+        echo "recipe $VENV_RECIPE_VERSION, ansible-core $core, python $python"
         for file in requirements.txt tests/requirements.txt simulator/pyproject.toml; do
             if [[ -f $file ]]; then
                 echo "== $file"

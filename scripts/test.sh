@@ -14,11 +14,11 @@ usage() {
 Usage: scripts/test.sh [STAGE ...]
 
 Run scripts/setup.sh, then the test stages, and print a summary. With no
-argument every stage runs. The exit status is 1 when any stage failed, but the
-stages after a failed one still run.
+argument every stage runs. Each stage prints its result (PASS, FAIL, or SKIP
+when it finds no tests) and its time in seconds. The exit status is 1 when any
+stage failed, but the stages after a failed one still run.
 
-Stages, in the order they run, where CORE is each ansible-core release under
-test (${CORES[*]}, oldest first):
+Stages, where CORE is an ansible-core release under test (${CORES[*]}):
   simulator         pytest of the HARICA simulator (simulator/tests), on the
                     newest core's venv
   sanity-CORE       ansible-test sanity --venv on a copy of the collection in
@@ -33,7 +33,7 @@ test (${CORES[*]}, oldest first):
 
 A STAGE argument is a stage name, a kind (simulator, sanity, units,
 integration, shapes) that selects that kind on every core, or a core that
-selects every stage of that core. The stage names are:
+selects every stage of that core. The stage names, in the order they run:
   $(all_stages | tr '\n' ' ')
 
 Example: scripts/test.sh sanity units-$(newest_core)
@@ -301,9 +301,14 @@ main() {
     fi
     validate_selectors "$@"
 
-    local start=$EPOCHREALTIME
-    "$REPO_ROOT/scripts/setup.sh" </dev/null
-    record_result setup 0 "$start"
+    # Without the venvs no stage can run, so a failed set-up ends the run.
+    local start=$EPOCHREALTIME status=0
+    "$REPO_ROOT/scripts/setup.sh" </dev/null || status=$?
+    record_result setup "$status" "$start"
+    if [[ $status -ne 0 ]]; then
+        print_summary
+        return 1
+    fi
 
     local stages stage
     mapfile -t stages < <(all_stages)
