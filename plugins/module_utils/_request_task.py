@@ -35,7 +35,7 @@ def request_module_kwargs(names_option: str) -> dict[str, t.Any]:
             "transaction_id": {"type": "str"},
             names_option: {"type": "list", "elements": "str"},
             "state": {"type": "str", "default": "accepted", "choices": ["accepted", "cancelled"]},
-            "message": {"type": "str", "default": ""},
+            "comment": {"type": "str", "default": ""},
             "inform_user": {"type": "bool", "default": True},
             "wait": {"type": "bool", "default": False},
             "wait_timeout": {"type": "int", "default": 600},
@@ -106,7 +106,7 @@ class RequestTask:
         if self.module.check_mode:
             return _predicted(request, plan)
         after, warning = _approvals.apply_transition(
-            self.store, request, plan, message=self.params["message"], inform_user=self.params["inform_user"]
+            self.store, request, plan, message=self.params["comment"], inform_user=self.params["inform_user"]
         )
         if warning:
             self.module.warn(warning)

@@ -18,7 +18,7 @@ description:
   - The module reads the request first and sends a change only when one is needed, so
     running it again changes nothing.
 author:
-  - harica.certmanager maintainers
+  - HARICA CertManager collection maintainers (@harica-certmanager)
 requirements:
   - requests >= 2.28
   - cryptography >= 3.4
@@ -84,9 +84,10 @@ options:
     type: str
     choices: [accepted, cancelled]
     default: accepted
-  message:
+  comment:
     description:
-      - Message sent to HARICA with the accept or cancel call.
+      - Text sent to HARICA as the C(message) field of the accept or cancel call.
+      - The option is not called C(message) because Ansible reserves that name.
     type: str
     default: ''
   inform_user:
@@ -146,7 +147,7 @@ EXAMPLES = r"""
     domains:
       - app.example.org
     state: accepted
-    message: Approved by the deployment pipeline
+    comment: Approved by the deployment pipeline
     wait: true
     wait_timeout: 900
     certificate_path: /etc/pki/tls/certs/app.example.org.crt
@@ -165,7 +166,7 @@ EXAMPLES = r"""
   harica.certmanager.harica_ssl_request:
     transaction_id: 6f1c2a52-93a4-4c49-9d38-1f7e2e1b8a10
     state: cancelled
-    message: The service was not deployed
+    comment: The service was not deployed
     inform_user: true
   delegate_to: localhost
 

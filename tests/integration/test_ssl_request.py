@@ -138,7 +138,7 @@ def test_held_request_sends_no_post_again(world, run_playbook):
 
 def test_cancel_is_idempotent(world, run_playbook):
     transaction_id = seed_request(world, NAMES)
-    extra = {"domains": NAMES, "state": "cancelled", "message": "Service dropped", "inform_user": False}
+    extra = {"domains": NAMES, "state": "cancelled", "comment": "Service dropped", "inform_user": False}
     first = run_playbook(extra=extra)
     assert first.returncode == 0, first.output
     assert first.outcome["changed"] is True

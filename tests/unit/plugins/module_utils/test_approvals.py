@@ -29,26 +29,30 @@ CANCEL = "/cm/v1/enterprise/cancel/ssl"
 BY_ID = "/cm/v1/enterprise/requests/ssl/id/"
 
 
-def store_for(*requests, **options):
+def api_and_store(*requests, **options):
     api = FakeApprovalAPI(*requests, **options)
     return api, RequestStore(api, "ssl")
+
+
+def store_for(*requests, **options):
+    return api_and_store(*requests, **options)[1]
 
 
 # Selection
 
 
 def test_select_by_transaction_id():
-    _, store = store_for(raw_request("a"), raw_request("b"))
+    store = store_for(raw_request("a"), raw_request("b"))
     assert select_request(store, state=ACCEPTED, transaction_id="b")["transaction_id"] == "b"
 
 
 def test_select_unknown_transaction_id():
-    _, store = store_for(raw_request("a"))
+    store = store_for(raw_request("a"))
     assert select_request(store, state=ACCEPTED, transaction_id="zzz") is None
 
 
 def test_select_by_names_is_exact_and_unordered():
-    _, store = store_for(
+    store = store_for(
         raw_request("one", names=["a.example.org"]),
         raw_request("two", names=["b.example.org", "a.example.org"]),
     )
@@ -59,19 +63,19 @@ def test_select_by_names_is_exact_and_unordered():
 def test_select_counts_www_flag():
     record = raw_request("www", names=[])
     record["domains"] = [{"fqdn": "example.org", "includesWWW": True}]
-    _, store = store_for(record)
+    store = store_for(record)
     assert select_request(store, state=ACCEPTED, names=["example.org"]) is None
     found = select_request(store, state=ACCEPTED, names=["www.example.org", "example.org"])
     assert found["transaction_id"] == "www"
 
 
 def test_select_prefers_pending_over_completed():
-    _, store = store_for(raw_request("old", "Completed"), raw_request("new", "Pending"))
+    store = store_for(raw_request("old", "Completed"), raw_request("new", "Pending"))
     assert select_request(store, state=ACCEPTED, names=["app.example.org"])["transaction_id"] == "new"
 
 
 def test_select_newest_done_on_rerun():
-    _, store = store_for(
+    store = store_for(
         raw_request("older", "Completed", requestedAt="2026-01-01T00:00:00"),
         raw_request("newer", "Ready", requestedAt="2026-06-01T00:00:00"),
         raw_request("gone", "Cancelled", requestedAt="2026-07-01T00:00:00"),
@@ -80,7 +84,7 @@ def test_select_newest_done_on_rerun():
 
 
 def test_select_refuses_several_pending():
-    _, store = store_for(raw_request("p1"), raw_request("p2"))
+    store = store_for(raw_request("p1"), raw_request("p2"))
     with pytest.raises(HaricaError) as info:
         select_request(store, state=ACCEPTED, names=["app.example.org"])
     assert "p1 (pending" in info.value.message
@@ -89,17 +93,17 @@ def test_select_refuses_several_pending():
 
 
 def test_select_for_cancel_takes_ready():
-    _, store = store_for(raw_request("done", "Completed"), raw_request("open", "Ready"))
+    store = store_for(raw_request("done", "Completed"), raw_request("open", "Ready"))
     assert select_request(store, state=CANCELLED, names=["app.example.org"])["transaction_id"] == "open"
 
 
 def test_select_for_cancel_falls_back_to_cancelled():
-    _, store = store_for(raw_request("gone", "Canceled"))
+    store = store_for(raw_request("gone", "Canceled"))
     assert select_request(store, state=CANCELLED, names=["app.example.org"])["status"] == "cancelled"
 
 
 def test_list_status_is_checked_locally():
-    api, store = store_for(raw_request("a", "Pending"))
+    api, store = api_and_store(raw_request("a", "Pending"))
     api.get_json = lambda path, action: [raw_request("x", "Completed"), raw_request("a", "Pending")]
     assert [r["transaction_id"] for r in store.list("pending")] == ["a"]
 
@@ -120,36 +124,36 @@ def test_list_status_is_checked_locally():
     ],
 )
 def test_plan_transition(status, state, plan):
-    _, store = store_for(raw_request("a", status))
+    store = store_for(raw_request("a", status))
     assert plan_transition(store, store.get("a"), state) == plan
 
 
 def test_plan_held_request_counts_as_accepted():
-    _, store = store_for(raw_request("a", isHighRisk=True, reviewedAt="2026-07-01T00:00:00"))
+    store = store_for(raw_request("a", isHighRisk=True, reviewedAt="2026-07-01T00:00:00"))
     request = store.get("a")
     assert is_held(request)
     assert plan_transition(store, request, ACCEPTED) == Plan(None, "held")
 
 
 def test_plan_unreviewed_high_risk_is_accepted():
-    _, store = store_for(raw_request("a", isHighRisk=True))
+    store = store_for(raw_request("a", isHighRisk=True))
     assert plan_transition(store, store.get("a"), ACCEPTED) == Plan("accept", "accepted")
 
 
 def test_plan_accept_cancelled_fails():
-    _, store = store_for(raw_request("a", "Cancelled"))
+    store = store_for(raw_request("a", "Cancelled"))
     with pytest.raises(HaricaError, match="a cancelled request cannot be accepted"):
         plan_transition(store, store.get("a"), ACCEPTED)
 
 
 def test_plan_cancel_completed_says_revoke():
-    _, store = store_for(raw_request("a", "Completed"))
+    store = store_for(raw_request("a", "Completed"))
     with pytest.raises(HaricaError, match="Revoke the certificate instead"):
         plan_transition(store, store.get("a"), CANCELLED)
 
 
 def test_plan_unknown_status_fails():
-    _, store = store_for(raw_request("a", "Frozen"))
+    store = store_for(raw_request("a", "Frozen"))
     with pytest.raises(HaricaError, match="status 'frozen'"):
         plan_transition(store, store.get("a"), ACCEPTED)
 
@@ -158,7 +162,7 @@ def test_plan_unknown_status_fails():
 
 
 def test_apply_accept_sends_manual_body():
-    api, store = store_for(raw_request("a"))
+    api, store = api_and_store(raw_request("a"))
     after, warning = apply_transition(store, store.get("a"), Plan("accept", "accepted"), message="ok", inform_user=True)
     assert api.posts == [("POST", ACCEPT, {"transactionId": "a", "message": "ok"})]
     assert after["status"] == "completed"
@@ -166,13 +170,13 @@ def test_apply_accept_sends_manual_body():
 
 
 def test_apply_cancel_sends_manual_body():
-    api, store = store_for(raw_request("a"))
+    api, store = api_and_store(raw_request("a"))
     apply_transition(store, store.get("a"), Plan("cancel", "cancelled"), message="no", inform_user=False)
     assert api.posts == [("POST", CANCEL, {"TransactionId": "a", "Message": "no", "InformUser": False})]
 
 
 def test_apply_lost_answer_after_effect_succeeds():
-    api, store = store_for(raw_request("a"))
+    api, store = api_and_store(raw_request("a"))
     dropped = HaricaConnectionError("dropped", method="POST", path=ACCEPT, outcome_unknown=True)
     api.fail_next("POST", ACCEPT, dropped, apply_first=True)
     after, warning = apply_transition(store, store.get("a"), Plan("accept", "accepted"), message="", inform_user=True)
@@ -183,7 +187,7 @@ def test_apply_lost_answer_after_effect_succeeds():
 
 
 def test_apply_503_without_effect_reports_state():
-    api, store = store_for(raw_request("a"))
+    api, store = api_and_store(raw_request("a"))
     busy = HaricaServerError("Failed to accept: 503.", method="POST", path=ACCEPT, status=503, outcome_unknown=True)
     api.fail_next("POST", ACCEPT, busy)
     with pytest.raises(HaricaError) as info:
@@ -195,7 +199,7 @@ def test_apply_503_without_effect_reports_state():
 
 
 def test_apply_definite_rejection_is_raised():
-    api, store = store_for(raw_request("a"))
+    api, store = api_and_store(raw_request("a"))
     refused = HaricaAPIError("Failed: you submitted it.", method="POST", path=ACCEPT, status=400)
     api.fail_next("POST", ACCEPT, refused)
     with pytest.raises(HaricaAPIError) as info:
@@ -205,7 +209,7 @@ def test_apply_definite_rejection_is_raised():
 
 
 def test_apply_reread_failure_says_state_unknown():
-    api, store = store_for(raw_request("a"))
+    api, store = api_and_store(raw_request("a"))
     request = store.get("a")
     api.fail_next("POST", ACCEPT, HaricaServerError("busy.", method="POST", path=ACCEPT, outcome_unknown=True))
     api.fail_next("GET", BY_ID + "a", HaricaConnectionError("down.", method="GET", path=BY_ID + "a"))
@@ -230,7 +234,7 @@ class FakeClock:
 
 
 def test_wait_until_completed():
-    api, store = store_for(raw_request("a", "Ready"))
+    api, store = api_and_store(raw_request("a", "Ready"))
     clock = FakeClock()
 
     def complete_after_two(seconds):
@@ -244,7 +248,7 @@ def test_wait_until_completed():
 
 
 def test_wait_timeout_says_approved_waiting():
-    _, store = store_for(raw_request("a", "Ready"))
+    store = store_for(raw_request("a", "Ready"))
     clock = FakeClock()
     with pytest.raises(WaitError, match="is approved, waiting for issuance") as info:
         wait_for_issuance(store, store.get("a"), timeout=12, interval=5, sleep=clock.sleep, clock=clock)
@@ -253,7 +257,7 @@ def test_wait_timeout_says_approved_waiting():
 
 
 def test_wait_fails_at_once_when_held():
-    _, store = store_for(raw_request("a", isHighRisk=True, reviewedBy="approver@example.org"))
+    store = store_for(raw_request("a", isHighRisk=True, reviewedBy="approver@example.org"))
     clock = FakeClock()
     with pytest.raises(WaitError, match="held for HARICA's own review"):
         wait_for_issuance(store, store.get("a"), timeout=60, interval=5, sleep=clock.sleep, clock=clock)

@@ -182,7 +182,7 @@ def test_wait_timeout_reports_change_once():
 
 
 def test_cancel_then_rerun(api):
-    first = run(api, transaction_id=TID, state="cancelled", message="not needed", inform_user=False)
+    first = run(api, transaction_id=TID, state="cancelled", comment="not needed", inform_user=False)
     assert first.result["changed"] is True
     assert api.posts[0][2] == {"TransactionId": TID, "Message": "not needed", "InformUser": False}
     second = run(api, transaction_id=TID, state="cancelled")
