@@ -44,9 +44,10 @@ options:
   timeout:
     description:
       - Seconds to wait for the connection and for each answer.
-      - HARICA's staging service can take 60 to 120 seconds to answer.
+      - The default allows for HARICA's staging service, which can take 60 to 120 seconds
+        to answer.
     type: int
-    default: 60
+    default: 120
   proxy_url:
     description:
       - URL of the HTTP proxy to use, for example V(http://proxy.example.org:3128).
@@ -100,9 +101,10 @@ options:
   timeout:
     description:
       - Seconds to wait for the connection and for each answer.
-      - HARICA's staging service can take 60 to 120 seconds to answer.
+      - The default allows for HARICA's staging service, which can take 60 to 120 seconds
+        to answer.
     type: int
-    default: 60
+    default: 120
   proxy_url:
     description:
       - URL of the HTTP proxy to use, for example V(http://proxy.example.org:3128).

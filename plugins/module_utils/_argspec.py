@@ -20,7 +20,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils import _client,
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaError
 
 DEFAULT_API_URL = "https://cm.harica.gr"
-DEFAULT_TIMEOUT = 60
+DEFAULT_TIMEOUT = 120
 
 
 def connection_argument_spec() -> dict[str, dict[str, t.Any]]:

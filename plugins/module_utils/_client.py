@@ -56,7 +56,7 @@ class ClientSettings(t.NamedTuple):
     api_key: str
     validate_certs: bool = True
     ca_path: str | None = None
-    timeout: float = 60
+    timeout: float = 120
     proxy_url: str | None = None
     use_proxy: bool = True
 
