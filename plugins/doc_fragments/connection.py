@@ -43,9 +43,9 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for the connection and for each answer.
+      - Seconds to wait for the connection and for each response.
       - The default allows for HARICA's staging service, which can take 60 to 120 seconds
-        to answer.
+        to respond.
     type: int
     default: 120
   proxy_url:
@@ -57,7 +57,7 @@ options:
     description:
       - When O(proxy_url) is not set, whether to use the proxy that the E(HTTPS_PROXY),
         E(HTTP_PROXY) and E(NO_PROXY) environment variables name.
-      - Set to V(false) to connect directly whatever the environment says.
+      - Set to V(false) to connect directly whatever the environment sets.
     type: bool
     default: true
 """
@@ -100,9 +100,9 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for the connection and for each answer.
+      - Seconds to wait for the connection and for each response.
       - The default allows for HARICA's staging service, which can take 60 to 120 seconds
-        to answer.
+        to respond.
     type: int
     default: 120
   proxy_url:
@@ -114,7 +114,7 @@ options:
     description:
       - When O(proxy_url) is not set, whether to use the proxy that the E(HTTPS_PROXY),
         E(HTTP_PROXY) and E(NO_PROXY) environment variables name.
-      - Set to V(false) to connect directly whatever the environment says.
+      - Set to V(false) to connect directly whatever the environment sets.
     type: bool
     default: true
 """

@@ -7,7 +7,7 @@
 
 Each path, role and body field that the collection depends on is written here once, so
 that a difference found on HARICA's staging service is one small change. The API
-assumptions page in ``docs/`` says which of these facts are confirmed and which guessed.
+assumptions page in ``docs/`` lists which of these facts are confirmed and which guessed.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class RequestStore:
         return f"{self.type.label} request {transaction_id}"
 
     def get(self, transaction_id: str) -> dict[str, t.Any] | None:
-        """Return one request, or None when the server holds no such request."""
+        """Return one request, or None when the server has no such request."""
         path = _api.request_by_id_path(self.type.name, transaction_id)
         try:
             payload = self.client.get_json(path, action=f"read {self.describe(transaction_id)}")
@@ -145,7 +145,7 @@ def _newest(requests: list[dict[str, t.Any]]) -> dict[str, t.Any] | None:
 
 
 class Plan(t.NamedTuple):
-    """What a run must do to a request: the POST to send (if any) and the result word."""
+    """The decision for one request: the POST to send, if any, and the result word."""
 
     action: str | None
     result: str
@@ -193,9 +193,9 @@ def plan_transition(store: RequestStore, request: t.Mapping[str, t.Any], state: 
 def apply_transition(
     store: RequestStore, request: t.Mapping[str, t.Any], plan: Plan, *, message: str, inform_user: bool
 ) -> tuple[dict[str, t.Any], str | None]:
-    """Send the planned POST once and return the request as the server then holds it.
+    """Send the planned POST once and return the request as the server then stores it.
 
-    The second value is a warning for a POST whose answer was lost although the change
+    The second value is a warning for a POST whose response was lost although the change
     took effect. When the outcome of the POST is unknown, the state is read again and
     reported; it is never guessed.
     """
@@ -230,7 +230,7 @@ def _after_unknown_outcome(
         ) from None
     if reached(after, state):
         return t.cast(dict, after), (
-            f"The answer to the {action} was lost ({exc.message}), but the server now shows"
+            f"The response to the {action} was lost ({exc.message}), but the server now shows"
             f" {store.describe(transaction_id)} as {after['status']}, so the {action} took effect."
         )
     status = after["status"] if after else "not found"

@@ -191,7 +191,7 @@ class HaricaClient:
         where = f"{method} {path}"
         if isinstance(exc, requests.exceptions.Timeout) and sent:
             message = (
-                f"Failed to {action}: {where} got no answer within {self._settings.timeout:g} seconds."
+                f"Failed to {action}: {where} got no response within the timeout of {self._settings.timeout:g} s."
                 " Raise the timeout option (HARICA's staging service can take 60 to 120 seconds)."
             )
             error_class: type[HaricaAPIError] = HaricaTimeoutError
@@ -202,7 +202,7 @@ class HaricaClient:
             )
             error_class = HaricaConnectionError
         elif isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-            message = f"Failed to {action}: the answer to {where} was truncated (the connection closed mid-body)."
+            message = f"Failed to {action}: the response to {where} was truncated (the connection closed mid-body)."
             error_class = HaricaResponseError
         elif sent:
             message = f"Failed to {action}: the connection to {self._host()} dropped during {where}."
@@ -278,7 +278,7 @@ def _may_retry_exception(method: str, exc: requests.exceptions.RequestException)
     if _not_sent(exc):
         return True
     # A read timeout is not retried: the server is slow, and each retry would add the whole
-    # timeout again. A dropped connection or a truncated answer to a read is retried.
+    # timeout again. A dropped connection or a truncated response to a read is retried.
     if method != "GET" or isinstance(exc, requests.exceptions.ReadTimeout):
         return False
     return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError))

@@ -13,7 +13,7 @@ import typing as t
 class HaricaError(Exception):
     """Base of the collection's exceptions; the message is ready for a user to read.
 
-    ``details`` holds extra result keys that the module boundary passes to ``fail_json``.
+    ``details`` contains extra result keys that the module boundary passes to ``fail_json``.
     """
 
     def __init__(self, message: str, **details: t.Any) -> None:
@@ -34,7 +34,7 @@ class HaricaAPIError(HaricaError):
     """A call to the CertManager API failed.
 
     ``outcome_unknown`` is true when the request may have changed state on the server
-    although no success answer arrived (a timeout, a dropped connection or a 5xx after
+    although no success response arrived (a timeout, a dropped connection or a 5xx after
     the request was sent). Callers that sent a POST must then re-read the state.
     """
 
@@ -80,23 +80,23 @@ class HaricaAuthError(HaricaAPIError):
 
 
 class HaricaRedirectError(HaricaAPIError):
-    """The server answered a redirect that is not a login page."""
+    """The server returned a redirect that is not a login page."""
 
 
 class HaricaNotFoundError(HaricaAPIError):
-    """The server answered 404."""
+    """The server returned 404."""
 
 
 class HaricaServerError(HaricaAPIError):
-    """The server answered a 5xx status."""
+    """The server returned a 5xx status."""
 
 
 class HaricaResponseError(HaricaAPIError):
-    """The answer arrived but cannot be used: not JSON, truncated, or an unknown shape."""
+    """The response arrived but cannot be used: not JSON, truncated, or an unknown shape."""
 
 
 class HaricaTimeoutError(HaricaAPIError):
-    """No answer arrived within the timeout."""
+    """No response arrived within the timeout."""
 
 
 class HaricaConnectionError(HaricaAPIError):

@@ -22,7 +22,7 @@ def write_file(module: AnsibleModule, path: str, content: bytes, *, backup: bool
 
     The content goes to a temporary file in the same directory first and replaces the
     target in one rename, so a reader never sees half a file. In check mode nothing is
-    written, and ``changed`` says whether a real run would change the file.
+    written, and ``changed`` tells whether a real run would change the file.
     """
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):

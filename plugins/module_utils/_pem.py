@@ -78,7 +78,7 @@ def to_pem(value: t.Any) -> str | None:
 def assemble_chain(certificate: t.Any, bundle: t.Any) -> tuple[str | None, list[str]]:
     """Return the leaf PEM and the chain PEMs from a record's certificate and bundle fields.
 
-    The leaf is the ``certificate`` field when it holds one, else the first block of the
+    The leaf is the ``certificate`` field when it contains one, else the first block of the
     bundle. The chain is every other bundle block, in the bundle's order.
     """
     leaf = to_pem(certificate)

@@ -27,7 +27,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._values import 
     parse_timestamp,
 )
 
-# Keys under which a list answer may be wrapped in an object.
+# Keys under which a list response may be wrapped in an object.
 LIST_WRAPPER_KEYS = ("certificates", "items", "results", "data", "requests", "value")
 
 # Request status words as HARICA spells them, to the normalised words.
@@ -74,7 +74,7 @@ class Record:
 
 
 def extract_list(payload: t.Any, *, path: str) -> list[t.Mapping[str, t.Any]]:
-    """Return the records of a list answer: a bare array, or an array wrapped in an object."""
+    """Return the records of a list response: a bare array, or an array wrapped in an object."""
     if payload is None or payload == "":
         return []
     if isinstance(payload, dict):
@@ -85,20 +85,20 @@ def extract_list(payload: t.Any, *, path: str) -> list[t.Mapping[str, t.Any]]:
                 break
         else:
             raise HaricaResponseError(
-                f"GET {path} answered an object with the keys {sorted(payload)} where a list was"
+                f"GET {path} returned an object with the keys {sorted(payload)} where a list was"
                 f" expected (a bare array, or one under {', '.join(LIST_WRAPPER_KEYS)}).",
                 method="GET",
                 path=path,
             )
     if not isinstance(payload, list):
         raise HaricaResponseError(
-            f"GET {path} answered a {type(payload).__name__} where a list was expected.", method="GET", path=path
+            f"GET {path} returned a {type(payload).__name__} where a list was expected.", method="GET", path=path
         )
     return [item for item in payload if isinstance(item, dict)]
 
 
 def extract_one(payload: t.Any, *, path: str) -> t.Mapping[str, t.Any] | None:
-    """Return the record of a lookup answer, or None when the answer holds no record."""
+    """Return the record of a lookup response, or None when it contains no record."""
     if isinstance(payload, dict):
         lowered = {str(key).lower() for key in payload}
         if lowered & set(LIST_WRAPPER_KEYS):

@@ -5,7 +5,7 @@
 
 """The task behind the request modules: select, decide, act, wait, write files, report.
 
-One implementation serves the SSL, S/MIME and client-auth request modules; each module
+One implementation serves the SSL, S/MIME and client-auth request modules. Each module
 only names its request type and the option that selects requests by their names.
 """
 

@@ -3,7 +3,7 @@
 
 # This module_util is private to harica.certmanager: its interface may change at any time.
 
-"""Checks of HTTP answers: status, redirects, content type, JSON, server messages."""
+"""Checks of HTTP responses: status, redirects, content type, JSON, server messages."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def _looks_like_html(body: bytes, content_type: str) -> bool:
 
 
 class ResponseChecker:
-    """Turn one HTTP answer into data or into an exception with a readable message."""
+    """Turn one HTTP response into data or into an exception with a readable message."""
 
     def __init__(
         self,
@@ -158,11 +158,11 @@ class ResponseChecker:
         return self.response
 
     def json_body(self) -> t.Any:
-        """Return the decoded JSON of a successful answer; None for an empty body."""
+        """Return the decoded JSON of a successful response; None for an empty body."""
         body = self.checked().content
         if _looks_like_html(body, self.content_type):
             raise self._auth_error(
-                "answered an HTML page where JSON was expected; HARICA shows its login page this way"
+                "returned an HTML page where JSON was expected; HARICA shows its login page this way"
             )
         if not body.strip():
             return None
@@ -171,15 +171,15 @@ class ResponseChecker:
         except ValueError:
             stripped = body.lstrip()
             if stripped[:1] in (b"{", b"["):
-                problem = "answered incomplete JSON (the body looks truncated)"
+                problem = "returned incomplete JSON (the body looks truncated)"
             else:
-                problem = "answered a body that is not JSON"
+                problem = "returned a body that is not JSON"
             raise self._error(HaricaResponseError, problem) from None
 
     def optional_json_body(self) -> t.Any:
-        """Return the JSON of a successful POST answer, or None when it has none.
+        """Return the JSON of a successful POST response, or None when it has none.
 
-        HARICA documents no answer body for accept and cancel, so any success body is
+        HARICA documents no response body for accept and cancel, so any success body is
         accepted; an HTML page is still treated as a login page.
         """
         try:
@@ -192,7 +192,7 @@ class ResponseChecker:
     def _status_text(self) -> str:
         status = self.response.status_code
         reason = self.response.reason or ""
-        return f"answered HTTP {status} {reason}".rstrip()
+        return f"returned HTTP {status} {reason}".rstrip()
 
     def _redirect_error(self) -> HaricaAPIError:
         location = self.response.headers.get("Location", "")
@@ -200,7 +200,7 @@ class ResponseChecker:
             return self._auth_error(f"was redirected to the login page ({location})")
         return self._error(
             HaricaRedirectError,
-            f"answered a redirect ({self.response.status_code}) to {location or 'an unnamed location'}."
+            f"returned a redirect ({self.response.status_code}) to {location or 'an unnamed location'}."
             " Check api_url: it must be the CertManager address, such as https://cm.harica.gr",
         )
 
@@ -233,7 +233,7 @@ class ResponseChecker:
         if not text.endswith("."):
             text += "."
         if unknown is None:
-            # A POST whose answer cannot be read may still have taken effect.
+            # A POST whose response cannot be read may still have taken effect.
             unknown = self.method != "GET" and 200 <= self.response.status_code < 300
         if unknown:
             text += " The request was sent, so it may have taken effect on the server."

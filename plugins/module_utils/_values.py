@@ -45,7 +45,7 @@ def parse_serial(value: t.Any, *, serial_format: str | None = None, option: str 
     """Read a serial number given by a user and return it as an integer.
 
     Colons, a ``0x`` prefix or any letter ``a``-``f`` mean hex. Digits only are rejected
-    as ambiguous unless ``serial_format`` says which base they are in. Only strings are
+    as ambiguous unless ``serial_format`` names the base they are in. Only strings are
     accepted, because YAML 1.1 turns unquoted ``0x1F``, ``012`` and ``12:34:56`` into
     integers that no longer show the serial the user wrote.
     """

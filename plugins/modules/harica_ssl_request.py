@@ -10,7 +10,7 @@ short_description: Accept or cancel SSL certificate requests in HARICA CertManag
 version_added: 0.1.0
 description:
   - Declares the state of an SSL (TLS server) certificate request as an SSL Enterprise
-    Approver sees it in HARICA CertManager.
+    Approver handles it in HARICA CertManager.
   - With O(state=accepted), accepts the pending request, optionally waits until HARICA
     issues the certificate, and writes the certificate, its chain and the full chain to
     files.
@@ -28,7 +28,7 @@ notes:
     O(chain_path) and O(fullchain_path) are written there.
   - The API key must belong to a user with the SSL Enterprise Approver role. HARICA
     refuses an approver who accepts a request they submitted themselves.
-  - HARICA holds a request that it flags as high-risk for its own review after an
+  - HARICA keeps a request that it flags as high-risk for its own review after an
     approver accepts it. Such a request stays C(pending) with its review fields set; the
     module counts it as accepted and reports RV(result=held).
   - Which record field carries the issued certificate for an approver is not documented
@@ -196,7 +196,7 @@ result:
   sample: accepted
 request:
   description:
-    - The request as the server holds it after the run, in the collection's normalised
+    - The request as the server stores it after the run, in the collection's normalised
       form. In check mode, the status that a real run would leave.
     - Null when no request matched.
   returned: always
@@ -320,7 +320,7 @@ files:
       type: str
       sample: /etc/pki/tls/certs/app.example.org.crt.12345.2026-12-04@10:02:14~
 msg:
-  description: A sentence that says what happened.
+  description: A sentence that describes what happened.
   returned: always
   type: str
   sample: SSL request 6f1c2a52-93a4-4c49-9d38-1f7e2e1b8a10 was accepted; its status is completed.
@@ -339,7 +339,7 @@ error:
       type: str
       sample: /cm/v1/enterprise/accept/ssl
     status:
-      description: HTTP status of the answer, or null when none arrived.
+      description: HTTP status of the response, or null when none arrived.
       type: int
       sample: 503
     server_message:
@@ -347,11 +347,11 @@ error:
       type: str
       sample: Service unavailable
     body_excerpt:
-      description: The start of the answer's body, with markup removed.
+      description: The start of the response body, with markup removed.
       type: str
       sample: '{"message": "Service unavailable"}'
     outcome_unknown:
-      description: Whether the call may have changed state although no success answer arrived.
+      description: Whether the call may have changed state although no success response arrived.
       type: bool
       sample: true
     kind:

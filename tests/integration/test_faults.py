@@ -112,7 +112,7 @@ def test_timeout(world, run_playbook):
     world.control.add_fault(by_id(transaction_id), "delay", method="GET", delay_seconds=4)
     run = run_playbook(extra={"transaction_id": transaction_id, "harica_timeout": 1}, verbosity=4)
     assert_clean_failure(run)
-    assert "got no answer within 1 seconds" in run.outcome["msg"]
+    assert "got no response within the timeout of 1 s" in run.outcome["msg"]
 
 
 @pytest.mark.parametrize("source", ["environment", "option", "lookup_file"])

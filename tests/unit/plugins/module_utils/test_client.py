@@ -292,7 +292,7 @@ def test_read_timeout_is_not_retried(server):
     server.queue(Answer(action="reply", body=b"[]", delay=2.0))
     error = raised(lambda: make_client(server.url, timeout=0.5).get_json(SSL_LIST, action="list"))
     assert isinstance(error, HaricaTimeoutError)
-    assert "no answer within 0.5 seconds" in error.message
+    assert "no response within the timeout of 0.5 s" in error.message
     assert len(server.received) == 1
 
 

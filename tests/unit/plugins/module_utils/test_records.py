@@ -103,7 +103,7 @@ def test_extract_list_unknown_object():
 
 
 def test_extract_list_scalar():
-    with pytest.raises(HaricaResponseError, match="answered a int where a list"):
+    with pytest.raises(HaricaResponseError, match="returned a int where a list"):
         extract_list(5, path=PATH)
 
 
