@@ -131,3 +131,61 @@ def test_key_hidden_at_high_verbosity(world, run_playbook, source):
     assert run.outcome["changed"] is True
     assert_no_key(run)
     assert all(entry["user"] == "approver@example.org" for entry in run.log)
+
+
+LIST_PENDING = "/cm/v1/enterprise/requests/ssl/list/pending"
+
+
+@pytest.mark.parametrize(
+    "fault, status, phrase",
+    [
+        ({"action": "html", "status": 502}, 502, "returned HTTP 502"),
+        ({"action": "html", "status": 401}, 401, "HARICA_API_KEY"),
+        (
+            {"action": "status", "status": 200, "body": '[{"transactionId": "a", "domai',
+             "content_type": "application/json"},
+            200,
+            "returned incomplete JSON",
+        ),
+    ],
+    ids=["html-502", "html-401", "truncated-json"],
+)
+def test_list_endpoint_bad_bodies(world, run_playbook, fault, status, phrase):
+    seed_request(world, NAMES)
+    world.control.add_fault(LIST_PENDING, method="GET", times=None, **fault)
+    run = run_playbook(extra={"domains": NAMES}, verbosity=4)
+    assert_clean_failure(run)
+    assert run.outcome["error"]["status"] == status
+    assert run.outcome["error"]["path"] == LIST_PENDING
+    assert phrase in run.outcome["msg"]
+    assert run.posts() == []
+
+
+@pytest.mark.parametrize("state", ["accepted", "cancelled"])
+@pytest.mark.parametrize("status", [400, 403, 500])
+def test_change_rejected_with_json_error(world, run_playbook, state, status):
+    transaction_id = seed_request(world, NAMES)
+    path = ACCEPT if state == "accepted" else "/cm/v1/enterprise/cancel/ssl"
+    body = '{"message": "Rejected by the server for testing"}'
+    world.control.add_fault(path, "status", method="POST", status=status, body=body,
+                            content_type="application/json")
+    run = run_playbook(extra={"transaction_id": transaction_id, "state": state})
+    assert_clean_failure(run)
+    assert run.outcome.get("changed", False) is False
+    assert "Rejected by the server for testing" in run.outcome["msg"]
+    assert len(run.posts()) == 1
+    assert world.control.request_state(transaction_id)["status"] == "pending"
+
+
+def test_rerun_in_other_time_zone(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    extra = {"transaction_id": transaction_id, "wait": True}
+    first = run_playbook(extra=extra, env={"TZ": "Asia/Tokyo"})
+    assert first.returncode == 0, first.output
+    second = run_playbook(extra=extra, env={"TZ": "Asia/Tokyo"})
+    assert second.returncode == 0, second.output
+    assert second.outcome["changed"] is False
+    assert second.outcome["request"]["days_remaining"] == first.outcome["request"]["days_remaining"]
+    utc = run_playbook(extra=extra, env={"TZ": "UTC"})
+    assert utc.outcome["request"]["not_after"] == second.outcome["request"]["not_after"]
+    assert "TypeError" not in first.output + second.output

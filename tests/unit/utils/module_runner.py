@@ -46,6 +46,7 @@ def _fail(module: basic.AnsibleModule, **result: t.Any) -> None:
 def run_module(main: t.Callable[[], None], args: dict[str, t.Any], client: t.Any) -> ModuleExit:
     """Run ``main`` and return how it exited; the module talks to ``client``."""
     settings_seen = []
+    warnings: list[str] = []
 
     def make_client(settings: t.Any, **kwargs: t.Any) -> t.Any:
         settings_seen.append(settings)
@@ -56,9 +57,13 @@ def run_module(main: t.Callable[[], None], args: dict[str, t.Any], client: t.Any
         stack.enter_context(mock.patch.object(basic.AnsibleModule, "exit_json", _exit))
         stack.enter_context(mock.patch.object(basic.AnsibleModule, "fail_json", _fail))
         stack.enter_context(mock.patch.object(_argspec._client, "HaricaClient", make_client))
+        stack.enter_context(
+            mock.patch.object(basic.AnsibleModule, "warn", lambda module, warning: warnings.append(warning))
+        )
         try:
             main()
         except ModuleExit as outcome:
             outcome.result.setdefault("_settings", settings_seen[0] if settings_seen else None)
+            outcome.result.setdefault("warnings", warnings)
             return outcome
     raise AssertionError("the module returned without calling exit_json or fail_json")

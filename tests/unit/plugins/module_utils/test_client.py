@@ -395,3 +395,13 @@ def test_use_proxy_false_ignores_environment(server, closed_port, monkeypatch):
     server.queue(json_answer([]))
     assert make_client(server.url, use_proxy=False).get_json(SSL_LIST, action="list") == []
     assert server.received[0].path == SSL_LIST
+
+
+def test_401_html_page_keeps_status(server):
+    page = b"<html><body><h1>401 Unauthorized</h1></body></html>"
+    server.queue(Answer(401, page, {"Content-Type": "text/html"}))
+    error = raised(lambda: make_client(server.url).get_json(SSL_LIST, action="list"))
+    assert isinstance(error, HaricaAuthError)
+    assert error.status == 401
+    assert error.body_excerpt == "401 Unauthorized"
+    assert "HARICA_API_KEY" in error.message

@@ -239,3 +239,15 @@ def test_certificate_details_are_aware(chain):
     assert details["not_after"].tzinfo is not None
     assert details["dns_names"] == ["app.example.org", "www.app.example.org"]
     assert details["common_name"] == "app.example.org"
+
+
+def test_certificate_details_with_naive_cryptography(chain, monkeypatch):
+    """Before cryptography 42 only naive validity properties existed; they are read as UTC."""
+    from ansible_collections.harica.certmanager.plugins.module_utils import _pem
+
+    class OldCertificate:
+        not_valid_before = NOT_AFTER.replace(tzinfo=None) - datetime.timedelta(days=200)
+        not_valid_after = NOT_AFTER.replace(tzinfo=None)
+
+    assert _pem._aware(OldCertificate(), "not_valid_after") == NOT_AFTER
+    assert _pem._aware(OldCertificate(), "not_valid_before").tzinfo is not None

@@ -272,3 +272,9 @@ def test_selection_is_required(api):
     outcome = run(api)
     assert outcome.failed
     assert "one of the following is required: transaction_id, domains" in outcome.result["msg"]
+
+
+def test_validate_certs_false_warns(api):
+    outcome = run(api, transaction_id=TID, validate_certs=False)
+    assert not outcome.failed
+    assert any("validate_certs is false" in warning for warning in outcome.result.get("warnings", []))
