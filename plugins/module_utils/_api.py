@@ -37,6 +37,12 @@ REQUEST_TYPES: dict[str, RequestType] = {
 # The status words of the approver list paths, as the API spells them in URLs.
 REQUEST_LIST_STATUSES = ("pending", "ready", "completed", "cancelled")
 
+# The status words of the admin certificate list paths.
+CERTIFICATE_STATUSES = ("valid", "revoked", "expired")
+
+# How a certificate was issued; each is revoked through its own admin path.
+ISSUANCE_METHODS = ("single", "bulk", "acme")
+
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
@@ -73,6 +79,33 @@ def cancel_body(transaction_id: str, message: str, inform_user: bool) -> dict[st
     return {"TransactionId": transaction_id, "Message": message, "InformUser": inform_user}
 
 
+def certificates_path() -> str:
+    """Return the path that lists every certificate of the admin's enterprises."""
+    return f"{API_PREFIX}/admin/certificates"
+
+
+def certificates_by_status_path(status: str) -> str:
+    return f"{certificates_path()}/list/{_segment(status)}"
+
+
+def certificate_by_serial_path(serial: str) -> str:
+    return f"{certificates_path()}/serial/{_segment(serial)}"
+
+
+def admin_revoke_path(issuance_method: str) -> str:
+    return f"{API_PREFIX}/admin/revoke/{issuance_method}"
+
+
+def approver_revoke_path(request_type: str) -> str:
+    return f"{API_PREFIX}/enterprise/revoke/{request_type}"
+
+
+def revoke_body(transaction_id: str, *, message: str, reason_code: str, inform_user: bool) -> dict[str, t.Any]:
+    """Build a revoke body. The manual shows it for the approver path; the admin path is
+    assumed to take the same fields."""
+    return {"transactionId": transaction_id, "message": message, "value": reason_code, "informUser": inform_user}
+
+
 def required_role(path: str) -> str | None:
     """Return the HARICA role that a path needs, or None for a path outside the API."""
     parts = path.split("?", 1)[0].strip("/").split("/")
@@ -88,16 +121,24 @@ def required_role(path: str) -> str | None:
 
 __all__ = (
     "API_PREFIX",
+    "CERTIFICATE_STATUSES",
     "ENTERPRISE_ADMIN",
+    "ISSUANCE_METHODS",
     "REQUEST_LIST_STATUSES",
     "REQUEST_TYPES",
     "RequestType",
     "accept_body",
     "accept_path",
+    "admin_revoke_path",
+    "approver_revoke_path",
     "cancel_body",
     "cancel_path",
+    "certificate_by_serial_path",
+    "certificates_by_status_path",
+    "certificates_path",
     "request_by_id_path",
     "requests_by_status_path",
     "requests_path",
     "required_role",
+    "revoke_body",
 )

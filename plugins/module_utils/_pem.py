@@ -33,6 +33,13 @@ _PEM_BLOCK = re.compile(
 )
 _WHITESPACE = re.compile(r"\s+")
 
+# Extended key usages by OID (RFC 5280, section 4.2.1.12).
+_USAGE_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+}
+
 
 def _armour(der: bytes) -> str:
     body = base64.b64encode(der).decode("ascii")
@@ -102,7 +109,9 @@ def certificate_details(pem: str) -> dict[str, t.Any]:
         "common_name": _common_name(certificate),
         "subject": certificate.subject.rfc4514_string(),
         "issuer": certificate.issuer.rfc4514_string(),
-        "dns_names": _dns_names(certificate),
+        "dns_names": _san_values(certificate, "DNSName"),
+        "emails": [email.lower() for email in _san_values(certificate, "RFC822Name")],
+        "extended_key_usages": _extended_key_usages(certificate),
     }
 
 
@@ -119,12 +128,24 @@ def _common_name(certificate: t.Any) -> str | None:
     return str(attributes[0].value) if attributes else None
 
 
-def _dns_names(certificate: t.Any) -> list[str]:
+def _san_values(certificate: t.Any, kind: str) -> list[str]:
     try:
         extension = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
         return []
-    return [normalize_dns_name(name) for name in extension.value.get_values_for_type(x509.DNSName)]
+    values = extension.value.get_values_for_type(getattr(x509, kind))
+    if kind == "DNSName":
+        return [normalize_dns_name(name) for name in values]
+    return list(values)
+
+
+def _extended_key_usages(certificate: t.Any) -> list[str]:
+    """Return the extended key usages by name: serverAuth, clientAuth, emailProtection."""
+    try:
+        extension = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    except x509.ExtensionNotFound:
+        return []
+    return [_USAGE_NAMES.get(usage.dotted_string, usage.dotted_string) for usage in extension.value]
 
 
 __all__ = (

@@ -28,11 +28,12 @@ SERIAL_FORMATS = ("hex", "decimal")
 _SERIAL_SEPARATORS = re.compile(r"[\s:\-]")
 _HEX_DIGITS = re.compile(r"^[0-9a-fA-F]+$")
 
-# HARICA writes timestamps with no zone and 0 to 9 fractional digits; an offset or Z is
-# accepted too. Python's datetime keeps 6 digits, so the rest is cut.
+# HARICA writes timestamps with no zone and 0 to 9 fractional digits. An offset or Z, and
+# a date with no time (midnight), are accepted too. Python's datetime keeps 6 digits, so
+# the rest is cut.
 _TIMESTAMP = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<hour>\d{2}):(?P<minute>\d{2})"
-    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
+    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?)?"
     r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?$",
     re.IGNORECASE,
 )
@@ -80,6 +81,22 @@ def parse_serial(value: t.Any, *, serial_format: str | None = None, option: str 
     return int(digits, 16 if serial_format == "hex" else 10)
 
 
+def parse_serials(value: t.Any, *, serial_format: str | None = None, option: str = "serial_numbers") -> list[int]:
+    """Read a list of serials, or one string of comma-separated serials, without duplicates."""
+    if isinstance(value, str):
+        items: list[t.Any] = [part for part in value.split(",") if part.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        items = [value]
+    numbers: list[int] = []
+    for item in items:
+        number = parse_serial(item, serial_format=serial_format, option=option)
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
 def format_serial(number: int) -> str:
     """Return a serial in the normalised form: upper-case hex without leading zeros."""
     return format(number, "X")
@@ -120,7 +137,8 @@ def parse_timestamp(value: t.Any) -> datetime.datetime | None:
         raise ValueError(f"unknown timestamp format: {value!r}")
     fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
     naive = datetime.datetime.strptime(
-        f"{match['date']}T{match['hour']}:{match['minute']}:{match['second'] or '00'}", "%Y-%m-%dT%H:%M:%S"
+        f"{match['date']}T{match['hour'] or '00'}:{match['minute'] or '00'}:{match['second'] or '00'}",
+        "%Y-%m-%dT%H:%M:%S",
     ).replace(microsecond=int(fraction))
     return _as_utc(naive.replace(tzinfo=_zone(match["zone"])))
 
@@ -197,6 +215,7 @@ __all__ = (
     "normalize_serial",
     "parse_dns_names",
     "parse_serial",
+    "parse_serials",
     "parse_timestamp",
     "utc_now",
 )

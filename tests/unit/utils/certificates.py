@@ -26,7 +26,9 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_chain(names: t.Sequence[str] = ("app.example.org",), serial: int = 0x00A1B2C3D4) -> Chain:
+def make_chain(
+    names: t.Sequence[str] = ("app.example.org",), serial: int = 0x00A1B2C3D4, not_after: datetime.datetime = NOT_AFTER
+) -> Chain:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()
@@ -35,7 +37,7 @@ def make_chain(names: t.Sequence[str] = ("app.example.org",), serial: int = 0x00
         .public_key(ca_key.public_key())
         .serial_number(1)
         .not_valid_before(NOT_BEFORE)
-        .not_valid_after(NOT_AFTER + datetime.timedelta(days=365))
+        .not_valid_after(not_after + datetime.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
@@ -47,7 +49,7 @@ def make_chain(names: t.Sequence[str] = ("app.example.org",), serial: int = 0x00
         .public_key(key.public_key())
         .serial_number(serial)
         .not_valid_before(NOT_BEFORE)
-        .not_valid_after(NOT_AFTER)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in names]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )

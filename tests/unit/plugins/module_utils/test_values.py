@@ -109,6 +109,7 @@ def test_normalize_serial_from_server(value, expected):
         ("2030-01-01T12:30:45.123456789", datetime.datetime(2030, 1, 1, 12, 30, 45, 123456, tzinfo=UTC)),
         ("2030-01-01T12:30:45.5", datetime.datetime(2030, 1, 1, 12, 30, 45, 500000, tzinfo=UTC)),
         ("2030-01-01 12:30", datetime.datetime(2030, 1, 1, 12, 30, tzinfo=UTC)),
+        ("2030-01-01", datetime.datetime(2030, 1, 1, tzinfo=UTC)),
         ("2030-01-01T12:30:45Z", datetime.datetime(2030, 1, 1, 12, 30, 45, tzinfo=UTC)),
         ("2030-01-01T14:30:45+02:00", datetime.datetime(2030, 1, 1, 12, 30, 45, tzinfo=UTC)),
         ("2030-01-01T07:30:45-0500", datetime.datetime(2030, 1, 1, 12, 30, 45, tzinfo=UTC)),
