@@ -96,6 +96,22 @@ def get_enterprise(store: Store, organization_id: str) -> dict:
     return enterprise_record(row)
 
 
+def seed_enterprise(store: Store, organization_id) -> sqlite3.Row:
+    """Return the enterprise row that a seeded object belongs to.
+
+    `organization_id` may be left out (None) only when there is exactly one enterprise.
+    """
+    if organization_id is not None:
+        row = store.query_one("SELECT * FROM enterprises WHERE organization_id = ?", (str(organization_id),))
+        if row is None:
+            raise ApiError(f"No enterprise with organization_id {organization_id}.", 404)
+        return row
+    rows = store.query("SELECT * FROM enterprises")
+    if len(rows) != 1:
+        raise ApiError(f"There are {len(rows)} enterprises, so 'organization_id' is required.")
+    return rows[0]
+
+
 def list_enterprises(store: Store) -> list[dict]:
     return [enterprise_record(row) for row in store.query("SELECT * FROM enterprises ORDER BY id")]
 

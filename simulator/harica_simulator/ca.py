@@ -16,6 +16,7 @@ import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class KeyPair:
     def certificate_pem(self) -> str:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
+    @cached_property
+    def authority_key_identifier(self) -> x509.AuthorityKeyIdentifier:
+        """Authority key identifier of the certificates that this key signs."""
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key())
+
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name(
@@ -56,7 +62,7 @@ def new_serial_number() -> int:
     return secrets.randbits(127) or 1
 
 
-def _private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -64,7 +70,7 @@ def _private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private_file(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -135,7 +141,7 @@ def _load_or_create(state_dir: Path, stem: str, create) -> KeyPair:
         certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
         return KeyPair(key, certificate)
     pair = create()
-    _write_private(key_path, _private_key_pem(pair.key))
+    write_private_file(key_path, private_key_pem(pair.key))
     cert_path.write_text(pair.certificate_pem)
     return pair
 
@@ -184,7 +190,7 @@ class CertificateAuthority:
         key_path = self.state_dir / "tls-server.key"
         pem = certificate.public_bytes(serialization.Encoding.PEM) + self.tls.certificate_pem.encode()
         cert_path.write_bytes(pem)
-        _write_private(key_path, _private_key_pem(key))
+        write_private_file(key_path, private_key_pem(key))
         return cert_path, key_path
 
     def issue_ssl(
@@ -196,35 +202,60 @@ class CertificateAuthority:
         validity_days: int,
     ) -> x509.Certificate:
         """Sign a TLS server certificate for `names` with the public key of `csr`."""
+        san = [x509.DNSName(name) for name in names]
+        not_after = not_before + timedelta(days=validity_days)
+        return self.issue_leaf(csr.public_key(), subject, san, ExtendedKeyUsageOID.SERVER_AUTH, not_before, not_after)
+
+    def issue_leaf(
+        self,
+        public_key,
+        subject: x509.Name,
+        san: list[x509.GeneralName],
+        usage: x509.ObjectIdentifier,
+        not_before: datetime,
+        not_after: datetime,
+        *,
+        serial: int | None = None,
+        key_identifier: x509.SubjectKeyIdentifier | None = None,
+    ) -> x509.Certificate:
+        """Sign an end-entity certificate with the issuing CA.
+
+        `usage` is the one extended key usage (server auth, client auth or email
+        protection). Without `serial`, a random one is chosen.
+        """
         builder = _leaf_builder(
-            subject,
-            csr.public_key(),
-            self.issuing,
-            not_before,
-            not_before + timedelta(days=validity_days),
+            subject, public_key, self.issuing, not_before, not_after, usage, serial, key_identifier
         )
-        san = x509.SubjectAlternativeName([x509.DNSName(name) for name in names])
-        builder = builder.add_extension(san, critical=False)
+        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
         return builder.sign(self.issuing.key, hashes.SHA256())
 
 
-def _leaf_builder(subject, public_key, issuer: KeyPair, not_before, not_after):
-    issuer_public = issuer.key.public_key()
+def _leaf_builder(
+    subject,
+    public_key,
+    issuer: KeyPair,
+    not_before,
+    not_after,
+    usage: x509.ObjectIdentifier = ExtendedKeyUsageOID.SERVER_AUTH,
+    serial: int | None = None,
+    key_identifier: x509.SubjectKeyIdentifier | None = None,
+):
+    """Start an end-entity certificate. `usage` is its one extended key usage."""
+    if key_identifier is None:
+        key_identifier = x509.SubjectKeyIdentifier.from_public_key(public_key)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer.certificate.subject)
         .public_key(public_key)
-        .serial_number(new_serial_number())
+        .serial_number(serial or new_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_leaf_key_usage(), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), critical=False
-        )
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(key_identifier, critical=False)
+        .add_extension(issuer.authority_key_identifier, critical=False)
     )
 
 
@@ -240,7 +271,7 @@ def make_key_and_csr(names: list[str]) -> tuple[str, str]:
         .sign(key, hashes.SHA256())
     )
     csr_pem = csr.public_bytes(serialization.Encoding.PEM).decode()
-    return csr_pem, _private_key_pem(key).decode()
+    return csr_pem, private_key_pem(key).decode()
 
 
 def load_csr(pem: str) -> x509.CertificateSigningRequest:

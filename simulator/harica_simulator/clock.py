@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from .errors import ApiError
 from .store import Store
 
 OFFSET_KEY = "clock_offset_seconds"
@@ -43,3 +44,21 @@ class SimulatorClock:
             "offset_seconds": offset,
             "real_time": offset == 0.0,
         }
+
+
+def parse_instant(raw, field: str) -> datetime:
+    """Parse an ISO 8601 date and time from a control payload, reading it as UTC when it has no zone."""
+    try:
+        instant = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise ApiError(f"Invalid {field} {raw!r}: expected an ISO 8601 date and time.") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant
+
+
+def format_iso(seconds: float | None) -> str | None:
+    """Format Unix seconds as ISO 8601 UTC with a `Z`, the form of control API responses."""
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat().replace("+00:00", "Z")

@@ -12,32 +12,15 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from . import accounts, faults, lifecycle, request_log
+from .control_certificates import certificate_control_routes
 from .errors import ApiError
+from .request_bodies import read_json, read_object
 from .responses import SIMULATOR, control_json
 from .shapes import format_serial
 from .ssl_requests import certificate_names, seed_ssl_request
 from .state import Simulator
 
 logger = logging.getLogger(__name__)
-
-
-async def read_json(request: web.Request, *, default=None):
-    raw = await request.read()
-    if not raw:
-        if default is not None:
-            return default
-        raise ApiError("The request body is empty: expected a JSON object.")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise ApiError("The request body is not valid JSON.") from None
-
-
-async def read_object(request: web.Request) -> dict:
-    payload = await read_json(request)
-    if not isinstance(payload, dict):
-        raise ApiError("The request body must be a JSON object.")
-    return payload
 
 
 @web.middleware
@@ -156,6 +139,8 @@ def request_state(sim: Simulator, transaction_id: str) -> dict:
 
 
 def _names(request) -> list[str]:
+    if request["request_type"] != "ssl":
+        return json.loads(request["emails"] or "[]")
     return certificate_names(json.loads(request["domains"]))
 
 
@@ -269,6 +254,7 @@ def control_route_table() -> list[web.RouteDef]:
         web.get("/_sim/users", list_users),
         web.post("/_sim/users/{email}/api-keys", add_api_key),
         web.post("/_sim/ssl-requests", create_ssl_request),
+        *certificate_control_routes(),
         web.post("/_sim/requests/{transaction_id}/release", release),
         web.get("/_sim/requests/{transaction_id}", get_request_state),
         web.get("/_sim/ca", get_ca),

@@ -6,64 +6,31 @@ these handlers run. Handlers raise ApiError, which the middleware sends as JSON.
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from . import lifecycle
-from .accounts import User
+from .admin_routes import admin_route_table
 from .errors import ApiError
-from .responses import LOGIN_PAGE, SIMULATOR, harica_json
+from .request_bodies import optional_field, read_json_object, required_transaction_id
+from .revocation import approver_revoke, parse_revocation
+from .responses import LOGIN_PAGE, SIMULATOR, current_user, harica_json
 from .shapes import wrap_list
-
-# Request key under which the middleware stores the User of the X-API-Key header.
-USER = "harica_user"
-
-
-def current_user(request: web.Request) -> User:
-    return request[USER]
-
-
-def body_field(payload: dict, name: str):
-    """Return a JSON body field matched case-insensitively, as ASP.NET model binding does."""
-    lowered_name = name.lower()
-    for key, value in payload.items():
-        if key.lower() == lowered_name:
-            return value
-    return None
-
-
-async def read_json_object(request: web.Request) -> dict:
-    raw = await request.read()
-    try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError("The request body is not valid JSON.") from None
-    if not isinstance(payload, dict):
-        raise ApiError("The request body must be a JSON object.")
-    return payload
-
-
-def _optional(payload: dict, name: str, kind: type, expected: str):
-    value = body_field(payload, name)
-    if value is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
-        raise ApiError(f"Invalid {name} in the request body: expected {expected}.")
-    return value
-
 
 async def read_decision(request: web.Request) -> tuple[str, str | None, bool | None]:
     """Parse an accept or cancel body into (transaction id, message, inform user)."""
     payload = await read_json_object(request)
-    transaction_id = body_field(payload, "transactionId")
-    if not isinstance(transaction_id, str) or not transaction_id.strip():
-        raise ApiError("Missing transactionId in the request body.")
-    message = _optional(payload, "message", str, "a string")
-    inform_user = _optional(payload, "informUser", bool, "true or false")
-    return transaction_id.strip(), message, inform_user
+    transaction_id = required_transaction_id(payload)
+    message = optional_field(payload, "message", str, "a string")
+    inform_user = optional_field(payload, "informUser", bool, "true or false")
+    return transaction_id, message, inform_user
 
 
-def request_routes(request_type: str) -> list[web.RouteDef]:
-    """Build the approver routes of one request type (ssl now, smime and clientauth later)."""
+def request_routes(request_type: str, *, decisions: bool = True) -> list[web.RouteDef]:
+    """Build the approver routes of one request type: lists, one request and revoke.
+
+    Accept and cancel routes are added only when `decisions` is true. Without them,
+    those paths get the 501 fallback.
+    """
 
     async def list_all(request: web.Request) -> web.Response:
         return _list_response(request, request_type, None)
@@ -92,14 +59,23 @@ def request_routes(request_type: str) -> list[web.RouteDef]:
         lifecycle.cancel(sim, request_type, current_user(request), transaction_id, message, inform_user)
         return web.Response(status=200)
 
+    async def revoke(request: web.Request) -> web.Response:
+        revocation = parse_revocation(await read_json_object(request))
+        sim = request.app[SIMULATOR]
+        approver_revoke(sim, request_type, current_user(request), revocation, request.path)
+        return web.Response(status=200)
+
     base = "/cm/v1/enterprise"
-    return [
+    routes = [
         web.get(f"{base}/requests/{request_type}", list_all),
         web.get(f"{base}/requests/{request_type}/id/{{transaction_id}}", get_one),
         web.get(f"{base}/requests/{request_type}/list/{{status}}", list_by_status),
-        web.post(f"{base}/accept/{request_type}", accept),
-        web.post(f"{base}/cancel/{request_type}", cancel),
+        web.post(f"{base}/revoke/{request_type}", revoke),
     ]
+    if decisions:
+        routes.append(web.post(f"{base}/accept/{request_type}", accept))
+        routes.append(web.post(f"{base}/cancel/{request_type}", cancel))
+    return routes
 
 
 def _list_response(request: web.Request, request_type: str, status: str | None) -> web.Response:
@@ -123,6 +99,9 @@ def harica_route_table() -> list[web.RouteDef]:
     """Return every /cm/v1 and /login route. The 501 fallback must come last."""
     return [
         *request_routes("ssl"),
+        *request_routes("smime", decisions=False),
+        *request_routes("clientauth", decisions=False),
+        *admin_route_table(),
         web.get("/login", login_page),
         web.route("*", r"/cm/v1{tail:(/.*)?}", not_implemented),
     ]

@@ -16,18 +16,30 @@ from typing import Callable
 
 from .accounts import User, user_enterprise_ids
 from .errors import ApiError, NotFound
+from .email_requests import render_email_request_record
 from .ssl_requests import issue_ssl_certificate, render_ssl_record
 from .state import Simulator
 
 # Per request type: the function that issues a Ready request's certificate and returns
-# its certificates row id. S/MIME and client-auth issuers go here.
+# its certificates row id. S/MIME and client-auth requests cannot be accepted yet, so
+# they have no issuer.
 ISSUERS: dict[str, Callable[[Simulator, sqlite3.Row], int]] = {"ssl": issue_ssl_certificate}
-RENDERERS: dict[str, Callable[[Simulator, sqlite3.Row, dict], dict]] = {"ssl": render_ssl_record}
+RENDERERS: dict[str, Callable[[Simulator, sqlite3.Row, dict], dict]] = {
+    "ssl": render_ssl_record,
+    "smime": render_email_request_record,
+    "clientauth": render_email_request_record,
+}
 LIST_STATUSES = ("pending", "completed", "cancelled", "ready")
 
 
 def settle_due(sim: Simulator, request_type: str) -> None:
-    """Issue every Ready request of the type whose issuance delay has passed."""
+    """Issue every Ready request of the type whose issuance delay has passed.
+
+    Types without an issuer never become Ready through the API: their Ready requests are
+    seeded with no issuance time, so they stay Ready.
+    """
+    if request_type not in ISSUERS:
+        return
     rows = sim.store.query(
         "SELECT * FROM requests WHERE request_type = ? AND status = 'ready' AND issue_at <= ?",
         (request_type, sim.clock.now()),
@@ -39,6 +51,12 @@ def settle_due(sim: Simulator, request_type: str) -> None:
                 "UPDATE requests SET status = 'completed', certificate_id = ? WHERE id = ?",
                 (certificate_id, row["id"]),
             )
+
+
+def settle_all_due(sim: Simulator) -> None:
+    """Settle every request type, so that the certificates table is up to date."""
+    for request_type in ISSUERS:
+        settle_due(sim, request_type)
 
 
 def visible_requests(

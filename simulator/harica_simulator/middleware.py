@@ -17,8 +17,7 @@ from . import request_log
 from .accounts import User, find_user_by_key
 from .errors import ApiError
 from .faults import take_fault
-from .harica_routes import USER
-from .responses import SIMULATOR, harica_error, html_error, login_redirect
+from .responses import SIMULATOR, USER, harica_error, html_error, login_redirect
 from .state import Simulator
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,12 @@ from urllib.parse import quote
 from aiohttp import web
 
 from .shapes import apply_key_case
+from .accounts import User
 from .state import Simulator
 
 SIMULATOR = web.AppKey("simulator", Simulator)
+# Request key under which the middleware stores the User of the X-API-Key header.
+USER = "harica_user"
 
 LOGIN_PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -32,6 +35,10 @@ ERROR_PAGE = """<!DOCTYPE html>
 <body><h1>{status} {reason}</h1><p>The server could not complete the request.</p></body>
 </html>
 """
+
+
+def current_user(request: web.Request) -> User:
+    return request[USER]
 
 
 def harica_json(sim: Simulator, payload, status: int = 200) -> web.Response:

@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .app import build_app
+from .certificates import backfill_version_1_rows
 from .state import Simulator
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def _bound_port(runner: web.AppRunner) -> int:
 async def serve(state_dir: Path, host: str, port: int, tls: bool, ready_file: Path | None) -> None:
     """Serve until SIGTERM or SIGINT, then shut down cleanly."""
     sim = Simulator.open(state_dir)
+    backfill_version_1_rows(sim.store)
     ssl_context = make_ssl_context(sim) if tls else None
     runner = web.AppRunner(build_app(sim), access_log=None, handle_signals=False)
     await runner.setup()

@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "permission_denied": "redirect",
     "issuance_delay_seconds": 0,
     "ssl_validity_days": 199,
+    "issuance_hint": "field",
+    "already_revoked": "error",
 }
 
 CHOICES: dict[str, tuple] = {
@@ -28,6 +30,8 @@ CHOICES: dict[str, tuple] = {
     "certificate_encoding": ("pem", "der_base64"),
     "serial_style": ("upper", "lower_padded"),
     "permission_denied": ("redirect", "status"),
+    "issuance_hint": ("field", "flags", "none"),
+    "already_revoked": ("error", "success"),
 }
 
 

@@ -92,6 +92,11 @@ def openssl_name(name: x509.Name) -> str:
     return ", ".join(parts)
 
 
+def harica_dn(name: x509.Name) -> str:
+    """Format a name as HARICA's `dN` and `issuerDN` fields do: `CN=host, O=Example, C=GR`."""
+    return ", ".join(attribute.rfc4514_string() for attribute in reversed(list(name)))
+
+
 def pem_bundle(certificates: list[x509.Certificate]) -> str:
     """Join PEM blocks, each preceded by openssl-style `subject=` and `issuer=` lines."""
     blocks = []

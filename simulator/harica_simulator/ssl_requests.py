@@ -7,11 +7,11 @@ import re
 import sqlite3
 from datetime import datetime, timezone
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID
-
 from . import shapes
+from .accounts import seed_enterprise
 from .ca import load_csr, make_key_and_csr
+from .certificates import insert_certificate, subject_name
+from .certificate_records import add_certificate_fields
 from .errors import ApiError
 from .request_rows import insert_pending_request
 from .state import Simulator
@@ -20,7 +20,6 @@ PRODUCTS = ("DV", "OV", "EV")
 DEFAULT_PRODUCT = "OV"
 # One DNS name: labels of letters, digits and hyphens, optionally a leading "*." wildcard.
 DNS_NAME = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-OID_BY_SHORT_NAME = {"CN": NameOID.COMMON_NAME, "O": NameOID.ORGANIZATION_NAME, "C": NameOID.COUNTRY_NAME}
 
 
 def parse_domains(raw) -> list[dict]:
@@ -75,26 +74,10 @@ def _subject(product: str, enterprise: sqlite3.Row, common_name: str) -> list[li
     return [["C", enterprise["country"]], ["O", enterprise["name"]], ["CN", common_name]]
 
 
-def subject_name(pairs: list[list[str]]) -> x509.Name:
-    return x509.Name([x509.NameAttribute(OID_BY_SHORT_NAME[short], value) for short, value in pairs])
-
-
 def distinguished_name(pairs: list[list[str]]) -> str:
     """Format the subject as HARICA's `dN` field: `CN=host, O=Example, C=GR`."""
     attributes = list(subject_name(pairs))
     return ", ".join(attribute.rfc4514_string() for attribute in reversed(attributes))
-
-
-def _enterprise_for(sim: Simulator, organization_id) -> sqlite3.Row:
-    if organization_id is not None:
-        row = sim.store.query_one("SELECT * FROM enterprises WHERE organization_id = ?", (str(organization_id),))
-        if row is None:
-            raise ApiError(f"No enterprise with organization_id {organization_id}.", 404)
-        return row
-    rows = sim.store.query("SELECT * FROM enterprises")
-    if len(rows) != 1:
-        raise ApiError(f"There are {len(rows)} enterprises, so 'organization_id' is required.")
-    return rows[0]
 
 
 def _requested_at(sim: Simulator, raw) -> float:
@@ -147,7 +130,7 @@ def seed_ssl_request(sim: Simulator, payload: dict) -> str:
     domains = parse_domains(payload.get("domains"))
     names = certificate_names(domains)
     email = _requester_email(payload)
-    enterprise = _enterprise_for(sim, payload.get("organization_id"))
+    enterprise = seed_enterprise(sim.store, payload.get("organization_id"))
     _check_enterprise_domains(enterprise, domains)
     product = _product(payload)
     csr_pem, key_pem = _csr_and_key(payload.get("csr"), names)
@@ -182,23 +165,20 @@ def issue_ssl_certificate(sim: Simulator, request: sqlite3.Row) -> int:
         not_before,
         sim.settings.get("ssl_validity_days"),
     )
-    cursor = sim.store.execute(
-        "INSERT INTO certificates (serial_hex, certificate_type, status, pem, names, subject_dn,"
-        " not_before, not_after, transaction_id, enterprise_id, requester_email)"
-        " VALUES (?, 'ssl', 'valid', ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            format(certificate.serial_number, "x"),
-            shapes.certificate_pem(certificate),
-            json.dumps(names),
-            distinguished_name(pairs),
-            certificate.not_valid_before_utc.timestamp(),
-            certificate.not_valid_after_utc.timestamp(),
-            request["transaction_id"],
-            request["enterprise_id"],
-            request["requester_email"],
-        ),
+    return insert_certificate(
+        sim.store,
+        certificate,
+        certificate_type="ssl",
+        product=request["product"],
+        issued_via="single",
+        names=names,
+        common_name=names[0],
+        transaction_id=request["transaction_id"],
+        enterprise_id=request["enterprise_id"],
+        requester_email=request["requester_email"],
+        requester_name=request["requester_name"],
+        friendly_name=request["friendly_name"],
     )
-    return cursor.lastrowid
 
 
 def render_ssl_record(sim: Simulator, request: sqlite3.Row, settings: dict) -> dict:
@@ -226,14 +206,5 @@ def render_ssl_record(sim: Simulator, request: sqlite3.Row, settings: dict) -> d
         "organizationId": organization["organization_id"],
     }
     if request["certificate_id"] is not None:
-        _add_certificate_fields(sim, record, request["certificate_id"], settings)
+        add_certificate_fields(sim, record, request["certificate_id"], settings)
     return record
-
-
-def _add_certificate_fields(sim: Simulator, record: dict, certificate_id: int, settings: dict) -> None:
-    row = sim.store.query_one("SELECT pem, status, not_after FROM certificates WHERE id = ?", (certificate_id,))
-    certificate = x509.load_pem_x509_certificate(row["pem"].encode())
-    record["isRevoked"] = row["status"] == "revoked"
-    record["certificateValidTo"] = shapes.format_timestamp(row["not_after"])
-    record["certificate"] = shapes.encode_certificate(certificate, settings)
-    record["pemBundle"] = shapes.pem_bundle([certificate, sim.ca.issuing.certificate])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .ca import CertificateAuthority
 from .clock import SimulatorClock
+from .key_pool import KeyPool
 from .settings import Settings
 from .store import Store, open_store
 
@@ -18,6 +19,7 @@ class Simulator:
     ca: CertificateAuthority
     clock: SimulatorClock
     settings: Settings
+    key_pool: KeyPool
 
     @classmethod
     def open(cls, state_dir: Path) -> "Simulator":
@@ -30,4 +32,5 @@ class Simulator:
             ca=CertificateAuthority(state_dir),
             clock=SimulatorClock(store),
             settings=Settings(store),
+            key_pool=KeyPool(state_dir),
         )

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Times are Unix seconds (REAL) on the simulator clock, except request_log.received_at
 # and api_keys.created_at, which are real wall-clock time. Lists are JSON text.
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS requests (
     requester_name TEXT NOT NULL,
     friendly_name TEXT NOT NULL,
     domains TEXT NOT NULL,
+    emails TEXT,
     subject TEXT NOT NULL,
     csr_pem TEXT NOT NULL,
     private_key_pem TEXT,
@@ -84,19 +85,31 @@ CREATE TABLE IF NOT EXISTS certificates (
     id INTEGER PRIMARY KEY,
     serial_hex TEXT NOT NULL UNIQUE,
     certificate_type TEXT NOT NULL,
+    product TEXT,
+    issued_via TEXT NOT NULL DEFAULT 'single',
     status TEXT NOT NULL,
     pem TEXT NOT NULL,
     names TEXT NOT NULL,
+    common_name TEXT,
     subject_dn TEXT NOT NULL,
+    issuer_dn TEXT,
+    key_type TEXT,
     not_before REAL NOT NULL,
     not_after REAL NOT NULL,
     transaction_id TEXT,
     enterprise_id INTEGER REFERENCES enterprises(id),
     requester_email TEXT,
+    requester_name TEXT,
+    friendly_name TEXT,
     revoked_at REAL,
-    revocation_reason TEXT
+    revocation_reason TEXT,
+    revocation_message TEXT,
+    revocation_inform_user INTEGER,
+    revoked_via TEXT,
+    revoked_by TEXT
 );
 CREATE INDEX IF NOT EXISTS certificates_by_status ON certificates (status, not_after);
+CREATE INDEX IF NOT EXISTS certificates_by_transaction ON certificates (transaction_id);
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY,
     method TEXT NOT NULL,
@@ -119,6 +132,26 @@ CREATE TABLE IF NOT EXISTS request_log (
     body TEXT
 );
 """
+
+# Columns added in schema version 2, with their declarations, for databases created by
+# version 1. SQLite's ALTER TABLE ADD COLUMN adds them to the existing rows as NULL or
+# as the default.
+VERSION_2_COLUMNS = {
+    "requests": [("emails", "TEXT")],
+    "certificates": [
+        ("product", "TEXT"),
+        ("issued_via", "TEXT NOT NULL DEFAULT 'single'"),
+        ("common_name", "TEXT"),
+        ("issuer_dn", "TEXT"),
+        ("key_type", "TEXT"),
+        ("requester_name", "TEXT"),
+        ("friendly_name", "TEXT"),
+        ("revocation_message", "TEXT"),
+        ("revocation_inform_user", "INTEGER"),
+        ("revoked_via", "TEXT"),
+        ("revoked_by", "TEXT"),
+    ],
+}
 
 # Tables emptied by a reset, children first. The meta table is handled separately
 # because it also stores the schema version.
@@ -146,7 +179,16 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.executescript(SCHEMA)
+        self._add_missing_columns()
         self.set_meta("schema_version", SCHEMA_VERSION)
+
+    def _add_missing_columns(self) -> None:
+        """Bring a version 1 database to the current columns. New databases have them all."""
+        for table, columns in VERSION_2_COLUMNS.items():
+            present = {row["name"] for row in self.query(f"PRAGMA table_info({table})")}
+            for name, declaration in columns:
+                if name not in present:
+                    self.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         self.conn.close()

@@ -194,6 +194,39 @@ class Control:
         """
         return self.call("POST", "ssl-requests", {"domains": domains, "requester_email": requester_email, **options})
 
+    def create_smime_request(self, emails: list[str], requester_email: str, **options) -> dict:
+        """Seed an S/MIME request (completed with a certificate by default) and return its HARICA record.
+
+        Options: requester_name, organization_id, status ("completed", "pending", "ready"
+        or "cancelled"), issued_via ("single", "bulk" or "acme"), friendly_name,
+        common_name, product, requested_at, not_before, not_after, validity_days.
+        """
+        payload = {"emails": emails, "requester_email": requester_email, **options}
+        return self.call("POST", "smime-requests", payload)
+
+    def create_clientauth_request(self, emails: list[str], requester_email: str, **options) -> dict:
+        """Seed a client-auth request; the options are those of create_smime_request."""
+        payload = {"emails": emails, "requester_email": requester_email, **options}
+        return self.call("POST", "clientauth-requests", payload)
+
+    def create_certificate(self, certificate_type: str = "ssl", **options) -> dict:
+        """Seed a certificate as if HARICA had issued it earlier and return its admin API record.
+
+        `certificate_type` is "ssl", "smime" or "clientauth" (a `type` option overrides it).
+        Options: issued_via, names, emails, common_name, product, requester_email,
+        requester_name, friendly_name, organization_id, not_before, not_after,
+        validity_days, revoked ({"reason_code", "at", "message"}), with_transaction_id, serial.
+        """
+        return self.call("POST", "certificates", {"type": certificate_type, **options})
+
+    def certificate_state(self, serial: str) -> dict:
+        """Return a certificate's internal state; `serial` is hex in any case, leading zeros allowed."""
+        return self.call("GET", f"certificates/{serial}")
+
+    def certificates(self) -> list[dict]:
+        """Return the internal state of every certificate, in issuance order."""
+        return self.call("GET", "certificates")
+
     def release(self, transaction_id: str) -> dict:
         return self.call("POST", f"requests/{transaction_id}/release")
 

@@ -77,8 +77,8 @@ def test_other_approver_roles_are_separate(world, path):
 @pytest.mark.parametrize(
     "method, path",
     [
-        ("GET", "/cm/v1/admin/certificates"),
-        ("POST", "/cm/v1/admin/revoke/single"),
+        ("GET", "/cm/v1/admin/users"),
+        ("POST", "/cm/v1/admin/revoke/other"),
         ("POST", "/cm/v1/bulk/create/smime"),
         ("GET", "/cm/v1/something/else"),
     ],

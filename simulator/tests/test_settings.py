@@ -20,6 +20,8 @@ DEFAULTS = {
     "permission_denied": "redirect",
     "issuance_delay_seconds": 0,
     "ssl_validity_days": 199,
+    "issuance_hint": "field",
+    "already_revoked": "error",
 }
 
 
@@ -168,6 +170,9 @@ def test_partial_update_keeps_others(control):
         ({"issuance_delay_seconds": True}, "issuance_delay_seconds"),
         ({"ssl_validity_days": 0}, "ssl_validity_days"),
         ({"ssl_validity_days": 1.5}, "ssl_validity_days"),
+        ({"issuance_hint": "flag"}, "issuance_hint"),
+        ({"issuance_hint": None}, "issuance_hint"),
+        ({"already_revoked": "ignore"}, "already_revoked"),
     ],
 )
 def test_invalid_setting_is_400(control, changes, named):
