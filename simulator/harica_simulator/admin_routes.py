@@ -1,7 +1,7 @@
 """Admin routes of the HARICA /cm/v1 API: certificate lists, serial search and revocation.
 
 The middleware has already checked that the key's user has the enterprise_admin role.
-An admin sees the certificates of their own enterprises only.
+Every handler reads and revokes only certificates of the admin's own enterprises.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import certificates, lifecycle
+from .accounts import user_enterprise_ids
 from .certificate_records import render_certificate_record
 from .errors import ApiError, NotFound
 from .request_bodies import read_json_object
@@ -65,7 +66,7 @@ async def get_certificate_by_serial(request: web.Request) -> web.Response:
     text = request.match_info["serial"]
     row = find_by_serial_text(sim, text, settings["serial_style"])
     user = current_user(request)
-    if row["enterprise_id"] not in certificates.user_enterprise_ids(sim.store, user):
+    if row["enterprise_id"] not in user_enterprise_ids(sim.store, user):
         raise NotFound(f"No certificate with serial {text}.")
     return harica_json(sim, render_certificate_record(sim, row, settings))
 

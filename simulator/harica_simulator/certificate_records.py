@@ -103,14 +103,17 @@ def revocation_state(row: sqlite3.Row) -> dict | None:
     }
 
 
-def certificate_state(sim: Simulator, row: sqlite3.Row) -> dict:
-    """Describe a certificate's internal state for the control API, in snake_case keys."""
+def certificate_state(row: sqlite3.Row, serial_style: str, now: float) -> dict:
+    """Describe a certificate's internal state for the control API, in snake_case keys.
+
+    `now` is the simulator time that decides whether the certificate has expired.
+    """
     return {
-        "serial": shapes.format_serial(int(row["serial_hex"], 16), sim.settings.get("serial_style")),
+        "serial": shapes.format_serial(int(row["serial_hex"], 16), serial_style),
         "type": row["certificate_type"],
         "product": row["product"],
         "issued_via": row["issued_via"],
-        "status": status_of(row, sim.clock.now()),
+        "status": status_of(row, now),
         "names": json.loads(row["names"]),
         "common_name": row["common_name"],
         "subject_dn": row["subject_dn"],

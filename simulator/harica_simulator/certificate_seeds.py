@@ -27,7 +27,7 @@ PRODUCTS = {
     "clientauth": ("CLIENT_AUTHENTICATION_IV", "CLIENT_AUTHENTICATION_OV"),
 }
 DEFAULT_PRODUCTS = {"ssl": "OV", "smime": "email_only", "clientauth": "CLIENT_AUTHENTICATION_IV"}
-# Products whose subject names the enterprise (C and O before CN); the others carry CN only.
+# Products whose subject names the enterprise (C and O before CN). The others carry CN only.
 ORGANIZATION_PRODUCTS = ("OV", "EV", "natural_legal_lcp", "CLIENT_AUTHENTICATION_OV")
 # NOTE: the validity of S/MIME and client-auth certificates is a guess, one year as
 # HARICA's requests use. SSL certificates follow the ssl_validity_days setting.
@@ -76,7 +76,7 @@ def _unique(items: list[str]) -> list[str]:
 def parse_names(certificate_type: str, payload: dict) -> tuple[str, list[str]]:
     """Return the first name as given and every name in ASCII form, without duplicates.
 
-    SSL certificates take DNS names from `names`; the other types take `emails`.
+    SSL certificates take DNS names from `names`, and the other types take `emails`.
     """
     key, other = ("names", "emails") if certificate_type == "ssl" else ("emails", "names")
     if payload.get(other) is not None:
@@ -91,31 +91,31 @@ def parse_names(certificate_type: str, payload: dict) -> tuple[str, list[str]]:
     return raw[0].strip(), _unique(converted)
 
 
-def _certificate_common_name(certificate_type: str, shown: str) -> str:
-    """Return the CN written in the certificate: the ASCII form when `shown` is a name or an email."""
+def _certificate_common_name(certificate_type: str, given: str) -> str:
+    """Return the CN written in the certificate: the ASCII form when `given` is a DNS name or an email."""
     try:
         if certificate_type == "ssl":
-            return to_ascii_dns_name(shown)
-        if "@" in shown:
-            return to_ascii_email(shown)
+            return to_ascii_dns_name(given)
+        if "@" in given:
+            return to_ascii_email(given)
     except ApiError:
         pass
-    return shown
+    return given
 
 
 def parse_common_name(certificate_type: str, payload: dict, first_name: str) -> tuple[str, str]:
-    """Return (commonName as shown, CN in the certificate). The default is the first name."""
-    shown = payload.get("common_name", first_name)
-    if not isinstance(shown, str) or not shown.strip():
+    """Return (commonName as the caller gave it, CN in the certificate). The default is the first name."""
+    given = payload.get("common_name", first_name)
+    if not isinstance(given, str) or not given.strip():
         raise ApiError("Invalid 'common_name': expected a non-empty string.")
-    shown = shown.strip()
-    in_certificate = _certificate_common_name(certificate_type, shown)
+    given = given.strip()
+    in_certificate = _certificate_common_name(certificate_type, given)
     if len(in_certificate) > MAX_COMMON_NAME_LENGTH:
         raise ApiError(
             f"The common name {in_certificate!r} is longer than {MAX_COMMON_NAME_LENGTH} characters,"
             " the X.509 limit: give a shorter 'common_name'."
         )
-    return shown, in_certificate
+    return given, in_certificate
 
 
 def check_enterprise_domains(enterprise: sqlite3.Row, ascii_names: list[str]) -> None:
@@ -167,7 +167,9 @@ def parse_validity(sim: Simulator, certificate_type: str, payload: dict, setting
         not_before = datetime.fromtimestamp(sim.clock.now(), tz=timezone.utc)
     not_after = parse_instant(payload["not_after"], "not_after") if has_end else not_before + validity
     if not_after <= not_before:
-        raise ApiError(f"Invalid validity: not_after {not_after.isoformat()} is not after not_before {not_before.isoformat()}.")
+        raise ApiError(
+            f"Invalid validity: not_after {not_after.isoformat()} is not after not_before {not_before.isoformat()}."
+        )
     return not_before, not_after
 
 
@@ -213,14 +215,14 @@ def _serial(payload: dict) -> int | None:
 def build_spec(sim: Simulator, payload: dict, settings: dict, certificate_type: str) -> CertificateSpec:
     """Validate the certificate fields of a control payload into a CertificateSpec.
 
-    The spec gets no transaction id; the caller sets one.
+    The spec has no transaction id, so the caller sets one.
     """
     first_name, ascii_names = parse_names(certificate_type, payload)
     enterprise = seed_enterprise(sim.store, payload.get("organization_id"))
     if certificate_type == "ssl":
         check_enterprise_domains(enterprise, ascii_names)
     product = choice(payload, "product", PRODUCTS[certificate_type], DEFAULT_PRODUCTS[certificate_type])
-    shown_common_name, certificate_common_name = parse_common_name(certificate_type, payload, first_name)
+    given_common_name, certificate_common_name = parse_common_name(certificate_type, payload, first_name)
     requester_email = _requester_email(payload, certificate_type, ascii_names)
     not_before, not_after = parse_validity(sim, certificate_type, payload, settings)
     return CertificateSpec(
@@ -228,12 +230,12 @@ def build_spec(sim: Simulator, payload: dict, settings: dict, certificate_type: 
         product=product,
         issued_via=choice(payload, "issued_via", ISSUANCE_METHODS, "single"),
         names=ascii_names,
-        common_name=shown_common_name,
+        common_name=given_common_name,
         subject=subject_pairs(product, enterprise, certificate_common_name),
         enterprise_id=enterprise["id"],
         requester_email=requester_email,
         requester_name=_optional_text(payload, "requester_name", requester_email.split("@")[0]),
-        friendly_name=_optional_text(payload, "friendly_name", shown_common_name),
+        friendly_name=_optional_text(payload, "friendly_name", given_common_name),
         not_before=not_before,
         not_after=not_after,
         serial=_serial(payload),

@@ -24,7 +24,8 @@ from .store import Store
 CERTIFICATE_TYPES = ("ssl", "smime", "clientauth")
 ISSUANCE_METHODS = ("single", "bulk", "acme")
 STATUSES = ("valid", "revoked", "expired")
-# SQL condition of each status, on the certificates table aliased `c`; :now is the simulator time.
+# SQL condition of each status, on the certificates table aliased `c`. The :now
+# parameter is the simulator time.
 STATUS_CONDITIONS = {
     "revoked": "c.revoked_at IS NOT NULL",
     "expired": "c.revoked_at IS NULL AND c.not_after < :now",
@@ -63,7 +64,7 @@ class CertificateSpec:
     not_after: datetime
     transaction_id: str | None = None
     serial: int | None = None
-    # Index of the pool key to certify; a random one when None.
+    # Index of the pool key to certify, or None for a random one.
     key_index: int | None = None
 
 

@@ -37,7 +37,9 @@ async def create_certificate(request: web.Request) -> web.Response:
 async def list_certificates(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     lifecycle.settle_all_due(sim)
-    return control_json([certificate_state(sim, row) for row in certificates.all_certificates(sim.store)])
+    serial_style, now = sim.settings.get("serial_style"), sim.clock.now()
+    rows = certificates.all_certificates(sim.store)
+    return control_json([certificate_state(row, serial_style, now) for row in rows])
 
 
 async def get_certificate(request: web.Request) -> web.Response:
@@ -51,7 +53,7 @@ async def get_certificate(request: web.Request) -> web.Response:
     row = certificates.find_by_serial(sim.store, serial)
     if row is None:
         raise NotFound(f"No certificate with serial {text}.")
-    return control_json(certificate_state(sim, row))
+    return control_json(certificate_state(row, sim.settings.get("serial_style"), sim.clock.now()))
 
 
 def email_request_handler(request_type: str):

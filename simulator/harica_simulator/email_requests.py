@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from . import shapes
 from .certificate_records import add_certificate_fields, san_text
 from .certificate_seeds import build_spec, choice, issue_unless_taken, reject_unknown_keys
-from .certificates import subject_alternative_names, subject_name
+from .certificates import CertificateSpec, subject_alternative_names, subject_name
 from .clock import parse_instant
 from .errors import ApiError
 from .request_rows import insert_pending_request
@@ -42,14 +42,12 @@ REQUEST_KEYS = {
 }
 
 
-def _csr_pem(key, spec) -> str:
+def _csr_pem(key, spec: CertificateSpec) -> str:
     """Build the request's CSR for the pool key that its certificate will certify."""
-    builder = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(subject_name(spec.subject))
-        .add_extension(x509.SubjectAlternativeName(subject_alternative_names(spec.certificate_type, spec.names)), critical=False)
-    )
-    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+    san = x509.SubjectAlternativeName(subject_alternative_names(spec.certificate_type, spec.names))
+    builder = x509.CertificateSigningRequestBuilder().subject_name(subject_name(spec.subject))
+    csr = builder.add_extension(san, critical=False).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def _requester_email(payload: dict) -> str:
@@ -57,6 +55,24 @@ def _requester_email(payload: dict) -> str:
     if not isinstance(email, str) or "@" not in email:
         raise ApiError("Missing or invalid 'requester_email': expected an email address.")
     return email
+
+
+def _request_fields(sim: Simulator, request_type: str, spec: CertificateSpec, requested_at: float) -> dict:
+    """Return the `requests` columns of a seeded request, with a CSR for the spec's pool key."""
+    return {
+        "request_type": request_type,
+        "product": spec.product,
+        "enterprise_id": spec.enterprise_id,
+        "requester_email": spec.requester_email,
+        "requester_name": spec.requester_name,
+        "friendly_name": spec.friendly_name,
+        "domains": "[]",
+        "subject": json.dumps(spec.subject),
+        "csr_pem": _csr_pem(sim.key_pool.keys[spec.key_index], spec),
+        "private_key_pem": None,
+        "high_risk": 0,
+        "requested_at": requested_at,
+    }
 
 
 def seed_email_request(sim: Simulator, request_type: str, payload) -> str:
@@ -71,21 +87,8 @@ def seed_email_request(sim: Simulator, request_type: str, payload) -> str:
     if payload.get("requested_at") is not None:
         requested_at = parse_instant(payload["requested_at"], "requested_at").timestamp()
     spec.key_index = sim.key_pool.pick()
-    fields = {
-        "request_type": request_type,
-        "product": spec.product,
-        "enterprise_id": spec.enterprise_id,
-        "requester_email": spec.requester_email,
-        "requester_name": spec.requester_name,
-        "friendly_name": spec.friendly_name,
-        "domains": "[]",
-        "subject": json.dumps(spec.subject),
-        "csr_pem": _csr_pem(sim.key_pool.keys[spec.key_index], spec),
-        "private_key_pem": None,
-        "high_risk": 0,
-        "requested_at": requested_at,
-    }
-    transaction_id = insert_pending_request(sim.store, fields)
+    transaction_id = insert_pending_request(sim.store, _request_fields(sim, request_type, spec, requested_at))
+
     certificate_id = None
     if status == "completed":
         spec.transaction_id = transaction_id

@@ -1,7 +1,7 @@
 """Normalization of the DNS names and email addresses that go into certificates.
 
-X.509 stores DNS names and the domain part of email addresses as IA5String, that is
-ASCII (RFC 5280, section 7), so internationalized names are converted to their A-label
+X.509 stores DNS names and the domain part of email addresses as IA5String, which is
+ASCII (RFC 5280, section 7). So internationalized names are converted to their A-label
 (`xn--`) form with IDNA 2008 and the UTS 46 mapping, which also lower-cases them.
 """
 
@@ -13,6 +13,9 @@ import idna
 
 from .errors import ApiError
 
+# Maximum length of a DNS name in text form without the trailing dot, which follows from
+# the 255-octet limit of the wire form (RFC 1035, section 2.3.4).
+MAX_DNS_NAME_LENGTH = 253
 # An ASCII DNS name: labels of letters, digits and hyphens, and a top-level label of
 # letters or an A-label such as xn--p1ai.
 ASCII_DNS_NAME = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
@@ -38,13 +41,15 @@ def to_ascii_dns_name(raw, *, allow_wildcard: bool = True) -> str:
             ascii_name = idna.encode(name, uts46=True).decode("ascii")
         except idna.IDNAError as error:
             raise ApiError(f"Invalid DNS name {raw!r}: {error}.") from None
+    if len(ascii_name) > MAX_DNS_NAME_LENGTH:
+        raise ApiError(f"Invalid DNS name {raw!r}: longer than {MAX_DNS_NAME_LENGTH} characters.")
     if not ASCII_DNS_NAME.match(ascii_name):
         raise ApiError(f"Invalid DNS name {raw!r}: expected labels of letters, digits and hyphens.")
     return prefix + ascii_name
 
 
 def to_ascii_email(raw) -> str:
-    """Return an email address with its domain in lower-case ASCII form; the local part is kept.
+    """Return an email address with its domain in lower-case ASCII form and its local part unchanged.
 
     Raises ApiError when the value is not `local@domain` with an ASCII local part.
     """

@@ -2,7 +2,7 @@
 
 Both paths take the body `{"transactionId", "message", "value", "informUser"}` with keys
 matched case-insensitively, where `value` is the reason code. The admin path finds the
-certificate by its transaction id; the approver path finds the completed request and
+certificate by its transaction id. The approver path finds the completed request and
 revokes its certificate.
 """
 

@@ -23,6 +23,6 @@ def check_reason_code(value) -> str:
     if value is None or value == "":
         raise ApiError("Missing value in the request body: expected a revocation reason code such as 4.9.1.1.1.1.")
     if not isinstance(value, str) or value not in REVOCATION_REASONS:
-        shown = value if isinstance(value, str) else json.dumps(value)
-        raise ApiError(f"Invalid revocation reason: {shown}")
+        text = value if isinstance(value, str) else json.dumps(value)
+        raise ApiError(f"Invalid revocation reason: {text}")
     return value

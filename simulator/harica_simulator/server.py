@@ -44,6 +44,7 @@ async def serve(state_dir: Path, host: str, port: int, tls: bool, ready_file: Pa
     """Serve until SIGTERM or SIGINT, then shut down cleanly."""
     sim = Simulator.open(state_dir)
     backfill_version_1_rows(sim.store)
+
     ssl_context = make_ssl_context(sim) if tls else None
     runner = web.AppRunner(build_app(sim), access_log=None, handle_signals=False)
     await runner.setup()

@@ -205,7 +205,7 @@ class Control:
         return self.call("POST", "smime-requests", payload)
 
     def create_clientauth_request(self, emails: list[str], requester_email: str, **options) -> dict:
-        """Seed a client-auth request; the options are those of create_smime_request."""
+        """Seed a client-auth request. It takes the options of create_smime_request."""
         payload = {"emails": emails, "requester_email": requester_email, **options}
         return self.call("POST", "clientauth-requests", payload)
 
@@ -220,7 +220,7 @@ class Control:
         return self.call("POST", "certificates", {"type": certificate_type, **options})
 
     def certificate_state(self, serial: str) -> dict:
-        """Return a certificate's internal state; `serial` is hex in any case, leading zeros allowed."""
+        """Return a certificate's internal state. `serial` is hex in any case, with or without leading zeros."""
         return self.call("GET", f"certificates/{serial}")
 
     def certificates(self) -> list[dict]:

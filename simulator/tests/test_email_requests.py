@@ -178,8 +178,15 @@ def test_cancelled_spelling_applies(world):
     assert [record["transactionStatus"] for record in listed] == ["Canceled"]
 
 
-@pytest.mark.parametrize("request_type, other_role", [("smime", "clientauth_approver"), ("clientauth", "smime_approver"),
-                                                      ("smime", "ssl_approver"), ("clientauth", "enterprise_admin")])
+@pytest.mark.parametrize(
+    "request_type, other_role",
+    [
+        ("smime", "clientauth_approver"),
+        ("clientauth", "smime_approver"),
+        ("smime", "ssl_approver"),
+        ("clientauth", "enterprise_admin"),
+    ],
+)
 def test_other_roles_are_refused(world, request_type, other_role):
     world.control.create_user("other@example.org", [other_role], api_key="other-role-key")
     client = world.client("other-role-key")

@@ -68,10 +68,10 @@ def test_admin_revoke_records_revocation(world):
     assert revocation["path"] == "/cm/v1/admin/revoke/single"
     assert revocation["by"] == "admin@example.org"
     assert revocation["at"].startswith("2027-03-01T12:00:0")
-    shown = world.admin.get(f"{CERTIFICATES}/serial/{record['serial']}").json()
-    assert shown["isRevoked"] is True
-    assert shown["revocationCode"] == "4.9.1.1.1.3"
-    assert shown["revokedAt"].startswith("2027-03-01T12:00:0")
+    listed = world.admin.get(f"{CERTIFICATES}/serial/{record['serial']}").json()
+    assert listed["isRevoked"] is True
+    assert listed["revocationCode"] == "4.9.1.1.1.3"
+    assert listed["revokedAt"].startswith("2027-03-01T12:00:0")
 
 
 def test_admin_revoke_body_keys_ignore_case(world):
@@ -86,13 +86,13 @@ def test_admin_revoke_body_keys_ignore_case(world):
 
 def test_revoked_moves_from_valid_to_revoked_list(world):
     record = seed(world)
-    kept = seed(world, names=["kept.example.org"])
+    unrevoked = seed(world, names=["unrevoked.example.org"])
 
     admin_revoke(world, "single", record["transactionId"])
 
     valid = [item["serial"] for item in world.admin.get(f"{CERTIFICATES}/list/valid").json()]
     revoked = [item["serial"] for item in world.admin.get(f"{CERTIFICATES}/list/revoked").json()]
-    assert valid == [kept["serial"]]
+    assert valid == [unrevoked["serial"]]
     assert revoked == [record["serial"]]
 
 

@@ -94,7 +94,7 @@ def test_internationalized_name(world):
     assert record["dN"].startswith("CN=xn--bcher-kva.example.org,")
 
 
-def test_a_label_name_is_kept(world):
+def test_name_in_a_label_form_kept(world):
     record = world.control.create_certificate(names=["xn--bcher-kva.example.org"])
 
     assert san_values(leaf(record), x509.DNSName) == ["xn--bcher-kva.example.org"]
@@ -110,14 +110,28 @@ def test_internationalized_enterprise_domain(world):
 
 
 def test_given_common_name_is_kept(world):
-    record = world.control.create_certificate(names=["cn.example.org", "alt.example.org"], common_name="ALT.example.org")
+    names = ["cn.example.org", "alt.example.org"]
+
+    record = world.control.create_certificate(names=names, common_name="ALT.example.org")
 
     assert record["commonName"] == "ALT.example.org"
     assert common_names(leaf(record)) == ["alt.example.org"]
     assert record["friendlyName"] == "ALT.example.org"
 
 
-@pytest.mark.parametrize("names", [["bad name.example.org"], ["under_score.example.org"], ["example"], [""], [], "a.org", [7]])
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["bad name.example.org"],
+        ["under_score.example.org"],
+        ["example"],
+        [""],
+        [],
+        "a.org",
+        [7],
+        [".".join(["a" * 63] * 4) + ".example.org"],
+    ],
+)
 def test_invalid_names_are_400(world, names):
     error = control_error(world.control.create_certificate, names=names)
 
@@ -187,7 +201,9 @@ def test_type_keyword_overrides_default(world):
 
 
 def test_organization_product_subject(world):
-    record = world.control.create_certificate("clientauth", emails=["p@example.org"], product="CLIENT_AUTHENTICATION_OV")
+    record = world.control.create_certificate(
+        "clientauth", emails=["p@example.org"], product="CLIENT_AUTHENTICATION_OV"
+    )
 
     assert record["dN"] == "CN=p@example.org, O=Example University, C=GR"
 
