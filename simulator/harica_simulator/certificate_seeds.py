@@ -91,31 +91,31 @@ def parse_names(certificate_type: str, payload: dict) -> tuple[str, list[str]]:
     return raw[0].strip(), _unique(converted)
 
 
-def _certificate_common_name(certificate_type: str, given: str) -> str:
-    """Return the CN written in the certificate: the ASCII form when `given` is a DNS name or an email."""
+def _certificate_common_name(certificate_type: str, common_name: str) -> str:
+    """Return the CN written in the certificate: the ASCII form when `common_name` is a DNS name or an email."""
     try:
         if certificate_type == "ssl":
-            return to_ascii_dns_name(given)
-        if "@" in given:
-            return to_ascii_email(given)
+            return to_ascii_dns_name(common_name)
+        if "@" in common_name:
+            return to_ascii_email(common_name)
     except ApiError:
         pass
-    return given
+    return common_name
 
 
 def parse_common_name(certificate_type: str, payload: dict, first_name: str) -> tuple[str, str]:
     """Return (commonName as the caller gave it, CN in the certificate). The default is the first name."""
-    given = payload.get("common_name", first_name)
-    if not isinstance(given, str) or not given.strip():
+    common_name = payload.get("common_name", first_name)
+    if not isinstance(common_name, str) or not common_name.strip():
         raise ApiError("Invalid 'common_name': expected a non-empty string.")
-    given = given.strip()
-    in_certificate = _certificate_common_name(certificate_type, given)
+    common_name = common_name.strip()
+    in_certificate = _certificate_common_name(certificate_type, common_name)
     if len(in_certificate) > MAX_COMMON_NAME_LENGTH:
         raise ApiError(
             f"The common name {in_certificate!r} is longer than {MAX_COMMON_NAME_LENGTH} characters,"
             " the X.509 limit: give a shorter 'common_name'."
         )
-    return given, in_certificate
+    return common_name, in_certificate
 
 
 def check_enterprise_domains(enterprise: sqlite3.Row, ascii_names: list[str]) -> None:
