@@ -28,8 +28,9 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
   units-CORE        ansible-test units --venv on the same copy
   integration-CORE  pytest tests/integration -m "not shapes" on CORE's venv,
                     with ANSIBLE_COLLECTIONS_PATH set to .collections
-  shapes-CORE       pytest tests/integration -m shapes; runs on the newest
-                    core only
+  shapes-CORE       pytest tests/integration -m shapes: the demo playbook and
+                    the read paths under each response-shape alternative of
+                    the simulator; runs on the newest core only
 
 A STAGE argument is a stage name, a kind (simulator, sanity, units,
 integration, shapes) that selects that kind on every core, or a core that

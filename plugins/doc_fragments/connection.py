@@ -22,7 +22,8 @@ options:
   api_key:
     description:
       - API key of an Enterprise Admin or an Enterprise Approver, created in the CertManager
-        web UI. The key carries the role of its user, and each call needs a specific role.
+        web UI. The key carries the role of its user, and each call needs a specific role;
+        the notes of each module say which.
       - If not set, the value of the E(HARICA_API_KEY) environment variable is used.
       - The key is sent only in the C(X-API-Key) header and never appears in results.
     type: str
@@ -77,7 +78,8 @@ options:
   api_key:
     description:
       - API key of an Enterprise Admin or an Enterprise Approver, created in the CertManager
-        web UI. The key carries the role of its user, and each call needs a specific role.
+        web UI. The key carries the role of its user, and each call needs a specific role;
+        the plugin's notes say which.
       - The value may be a template, for example a lookup of a vault-encrypted variable.
       - The key is sent only in the C(X-API-Key) header and never appears in results.
     type: str

@@ -234,9 +234,10 @@ def _after_unknown_outcome(
             f" {store.describe(transaction_id)} as {after['status']}, so the {action} took effect."
         )
     status = after["status"] if after else "not found"
+    advice = " Run the task again." if exc.transient else ""
     raise HaricaError(
         f"{exc.message} A re-read shows {store.describe(transaction_id)} is {status}, so the"
-        f" {action} did not take effect. Run the task again.",
+        f" {action} did not take effect.{advice}",
         error=exc.error_record(),
         request=after,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import typing as t
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -21,6 +22,9 @@ from ansible_collections.harica.certmanager.plugins.module_utils._errors import 
 
 DEFAULT_API_URL = "https://cm.harica.gr"
 DEFAULT_TIMEOUT = 120
+
+# Hosts where plain HTTP does not leave the machine, such as a local simulator.
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -60,6 +64,17 @@ def client_settings(params: t.Mapping[str, t.Any]) -> _client.ClientSettings:
     )
 
 
+def plain_http_warning(api_url: str) -> str | None:
+    """Return a warning for an http:// URL that leaves the machine, else None."""
+    parts = urlsplit(api_url.strip())
+    if parts.scheme != "http" or (parts.hostname or "") in LOOPBACK_HOSTS:
+        return None
+    return (
+        f"api_url {api_url} uses plain HTTP, so the API key travels unencrypted. Use https://, as"
+        " HARICA's services do."
+    )
+
+
 @contextlib.contextmanager
 def module_client(module: AnsibleModule) -> t.Iterator[_client.HaricaClient]:
     """Yield a client for the module's options and fail the module on a HaricaError.
@@ -70,6 +85,9 @@ def module_client(module: AnsibleModule) -> t.Iterator[_client.HaricaClient]:
     client = None
     try:
         settings = client_settings(module.params)
+        warning = plain_http_warning(settings.api_url)
+        if warning:
+            module.warn(warning)
         if not settings.validate_certs:
             module.warn(
                 f"validate_certs is false: the TLS certificate of {settings.api_url} is not checked,"
@@ -90,5 +108,6 @@ __all__ = (
     "client_settings",
     "connection_argument_spec",
     "module_client",
+    "plain_http_warning",
     "require_libraries",
 )

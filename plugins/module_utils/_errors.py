@@ -57,6 +57,11 @@ class HaricaAPIError(HaricaError):
         self.body_excerpt = body_excerpt
         self.outcome_unknown = outcome_unknown
 
+    @property
+    def transient(self) -> bool:
+        """Tell whether the same call may succeed later: no response, 429 or a gateway 5xx."""
+        return self.status is None or self.status in (429, 502, 503, 504)
+
     def error_record(self) -> dict[str, t.Any]:
         """Return the structured fields that a playbook can branch on."""
         return {

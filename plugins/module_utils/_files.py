@@ -17,19 +17,30 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from ansible.module_utils.basic import AnsibleModule
 
 
-def write_file(module: AnsibleModule, path: str, content: bytes, *, backup: bool = False) -> dict[str, t.Any]:
+def write_file(
+    module: AnsibleModule, path: str, content: bytes, *, backup: bool = False, diff: bool = False
+) -> dict[str, t.Any]:
     """Write ``content`` to ``path`` when it differs, then apply the module's file attributes.
 
     The content goes to a temporary file in the same directory first and replaces the
     target in one rename, so a reader never sees half a file. In check mode nothing is
-    written, and ``changed`` tells whether a real run would change the file.
+    written, and ``changed`` tells whether a real run would change the file. With
+    ``diff``, a changed content adds a ``diff`` entry in Ansible's before/after form.
     """
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise HaricaInputError(f"Cannot write {path}: the directory {directory} does not exist. Create it first.")
     exists = os.path.exists(path)
-    content_changed = not exists or _read(path) != content
+    current = _read(path) if exists else None
+    content_changed = current != content
     result: dict[str, t.Any] = {"path": path, "changed": content_changed}
+    if diff and content_changed:
+        result["diff"] = {
+            "before_header": path,
+            "after_header": path,
+            "before": (current or b"").decode("utf-8", errors="replace"),
+            "after": content.decode("utf-8", errors="replace"),
+        }
     if content_changed and not module.check_mode:
         if exists and backup:
             result["backup_file"] = module.backup_local(path)

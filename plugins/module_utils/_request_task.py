@@ -146,7 +146,11 @@ class RequestTask:
                 self.module.warn(f"The server sent no chain for this request, so {self.params[option]} was not written.")
                 continue
             result = write_file(
-                self.module, self.params[option], contents[option].encode("ascii"), backup=self.params["backup"]
+                self.module,
+                self.params[option],
+                contents[option].encode("ascii"),
+                backup=self.params["backup"],
+                diff=self.module._diff,
             )
             written.append({"option": option, **result})
         return written
@@ -156,11 +160,22 @@ class RequestTask:
         if self.state == _approvals.CANCELLED:
             self.module.warn(f"No {self.store.type.label} request matches {wanted}, so there is nothing to cancel.")
             return {"changed": False, "result": "not_found", "request": None, "msg": f"No request matches {wanted}."}
-        raise HaricaError(
-            f"No pending, ready or completed {self.store.type.label} request matches {wanted}. Check the"
-            " selection, or ask the requester to submit the request first.",
-            result="not_found",
-        )
+        message = f"No pending, ready or completed {self.store.type.label} request matches {wanted}."
+        cancelled = self._cancelled_matches()
+        if cancelled:
+            message += (
+                f" The cancelled request {', '.join(cancelled)} has these names, and a cancelled request"
+                " cannot be accepted: the requester must submit a new request."
+            )
+        else:
+            message += " Check the selection, or ask the requester to submit the request first."
+        raise HaricaError(message, result="not_found")
+
+    def _cancelled_matches(self) -> list[str]:
+        if self.names is None:
+            return []
+        wanted = set(self.names)
+        return [r["transaction_id"] for r in self.store.list(_approvals.CANCELLED) if set(r["names"]) == wanted]
 
     def _selection(self) -> str:
         if self.params["transaction_id"] is not None:
@@ -187,10 +202,13 @@ class RequestTask:
             "msg": self._message(after, plan),
         }
         if self.module._diff:
-            result["diff"] = {
+            status_diff = {
                 "before": {"transaction_id": before["transaction_id"], "status": before["status"]},
                 "after": {"transaction_id": after["transaction_id"], "status": after["status"]},
             }
+            result["diff"] = [status_diff] + [item.pop("diff") for item in files if "diff" in item]
+        for item in files:
+            item.pop("diff", None)
         return result
 
     def _message(self, request: t.Mapping[str, t.Any], plan: _approvals.Plan) -> str:
@@ -202,7 +220,8 @@ class RequestTask:
             "cancelled": "would be cancelled" if self.module.check_mode else "was cancelled",
             "already_cancelled": "was already cancelled",
         }
-        message = f"{what} {verbs[plan.result]}; its status is {request['status']}."
+        tense = "would then be" if self.module.check_mode and plan.action else "is"
+        message = f"{what} {verbs[plan.result]}; its status {tense} {request['status']}."
         if self.state == _approvals.ACCEPTED and request["status"] == "completed" and not request.get("certificate"):
             message += " The server returned no certificate PEM to this API key, so no file was written."
         return message

@@ -252,8 +252,9 @@ def _settle_unknown(target: Target, exc: HaricaAPIError, reread: t.Callable[[Tar
     if current is not None:
         target.certificate = current
     status = current["status"] if current else "not found"
+    advice = " Run the task again." if exc.transient else ""
     target.finish(FAILED, f"{exc.message} A re-read shows the certificate is {status}, so the revoke did not take"
-                          " effect. Run the task again.")
+                          f" effect.{advice}")
 
 
 __all__ = (

@@ -167,7 +167,9 @@ class RevokeTask:
                 "after": {_key(target): (target.certificate or {}).get("status") for target in targets},
             }
         if counts[rv.FAILED]:
-            raise HaricaError(result["msg"], **{key: value for key, value in result.items() if key != "msg"})
+            first = next(target for target in targets if target.result == rv.FAILED)
+            message = f"{result['msg']} First failure, certificate {_key(first)}: {first.detail}"
+            raise HaricaError(message, **{key: value for key, value in result.items() if key != "msg"})
         return result
 
 

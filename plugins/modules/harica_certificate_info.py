@@ -54,8 +54,9 @@ options:
   hostnames:
     description:
       - Only certificates whose common name or a DNS subject alternative name is one of
-        these names, compared as M(harica.certmanager.harica_certificate_revoke) compares
-        them.
+        these names.
+      - Names are compared without regard to case or a trailing dot, and
+        internationalised names in their ASCII (C(xn--)) form.
     type: list
     elements: str
   match_wildcards:

@@ -210,6 +210,8 @@ certificates:
   description:
     - One record per selected certificate, and one per serial number or transaction id
       that matched nothing.
+    - Returned on failure too, except when an option is invalid, so that a playbook sees
+      what happened to each certificate.
     - The record has the fields of the normalised certificate record (see
       M(harica.certmanager.harica_certificate_info)), with RV(certificates[].status) after the run
       and the keys below.

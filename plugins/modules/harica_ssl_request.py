@@ -26,7 +26,8 @@ notes:
   - This is an API module. It runs where the task runs, normally on the controller
     (C(delegate_to) set to C(localhost)), and the files named by O(certificate_path),
     O(chain_path) and O(fullchain_path) are written there.
-  - The API key must belong to a user with the SSL Enterprise Approver role. HARICA
+  - The API key must belong to a user with the SSL Enterprise Approver role; an Enterprise
+    Admin key is refused. HARICA
     refuses an approver who accepts a request they submitted themselves.
   - HARICA keeps a request that it flags as high-risk for its own review after an
     approver accepts it. Such a request stays C(pending) with its review fields set; the
@@ -124,10 +125,12 @@ options:
   chain_path:
     description:
       - Path of a file to write the issuing CA certificates to, in PEM, without the leaf.
+      - Only with O(state=accepted). Nothing is written until the certificate is issued.
     type: path
   fullchain_path:
     description:
       - Path of a file to write the certificate followed by its chain to, in PEM.
+      - Only with O(state=accepted). Nothing is written until the certificate is issued.
     type: path
   backup:
     description:
@@ -191,7 +194,7 @@ result:
       would). V(already_accepted), V(already_cancelled) and V(held) mean the request was
       already in the desired state. V(not_found) means no request matched with
       O(state=cancelled).
-  returned: always
+  returned: success
   type: str
   sample: accepted
 request:
@@ -199,7 +202,7 @@ request:
     - The request as the server stores it after the run, in the collection's normalised
       form. In check mode, the status that a real run would leave.
     - Null when no request matched.
-  returned: always
+  returned: success, and on a failure after the request was read
   type: dict
   contains:
     transaction_id:
@@ -289,17 +292,17 @@ certificate:
   description:
     - The issued certificate in PEM.
     - Null until the certificate is issued, or when the server gives no PEM to this key.
-  returned: always
+  returned: success
   type: str
   sample: "-----BEGIN CERTIFICATE-----\nMIIF...\n-----END CERTIFICATE-----\n"
 chain:
   description: The issuing CA certificates in PEM, concatenated, or null.
-  returned: always
+  returned: success
   type: str
   sample: "-----BEGIN CERTIFICATE-----\nMIIF...\n-----END CERTIFICATE-----\n"
 files:
   description: The files the run wrote or checked.
-  returned: always
+  returned: success
   type: list
   elements: dict
   contains:

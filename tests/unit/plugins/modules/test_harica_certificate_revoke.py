@@ -241,6 +241,8 @@ def test_503_without_effect_reports_state(api):
     assert outcome.failed
     assert results(outcome) == {"A1": "failed", "A2": "revoked"}
     assert "the certificate is valid, so the revoke did not take effect" in outcome.result["certificates"][0]["detail"]
+    assert "First failure, certificate A1: Failed: 503." in outcome.result["msg"]
+    assert "Run the task again" in outcome.result["msg"]
     assert outcome.result["changed"] is True
     assert len(api.posts) == 2
 

@@ -120,8 +120,9 @@ def test_check_mode_predicts_accept(api, tmp_path):
     assert outcome.result["changed"] is True
     assert outcome.result["result"] == "accepted"
     assert api.posts == []
-    assert outcome.result["diff"]["before"]["status"] == "pending"
-    assert outcome.result["diff"]["after"]["status"] == "ready"
+    assert outcome.result["diff"][0]["before"]["status"] == "pending"
+    assert outcome.result["diff"][0]["after"]["status"] == "ready"
+    assert "its status would then be ready" in outcome.result["msg"]
     assert not os.path.exists(paths["certificate_path"])
 
 
@@ -278,3 +279,33 @@ def test_validate_certs_false_warns(api):
     outcome = run(api, transaction_id=TID, validate_certs=False)
     assert not outcome.failed
     assert any("validate_certs is false" in warning for warning in outcome.result.get("warnings", []))
+
+
+def test_diff_shows_changed_file(api, chain, tmp_path):
+    paths = file_paths(tmp_path)
+    run(api, transaction_id=TID, **paths)
+    with open(paths["certificate_path"], "w") as handle:
+        handle.write("junk\n")
+    outcome = run(api, transaction_id=TID, _ansible_check_mode=True, _ansible_diff=True, **paths)
+    assert outcome.result["changed"] is True
+    file_diffs = outcome.result["diff"][1:]
+    assert [entry["before_header"] for entry in file_diffs] == [paths["certificate_path"]]
+    assert file_diffs[0]["before"] == "junk\n"
+    assert file_diffs[0]["after"] == chain.leaf_pem
+    assert all("diff" not in item for item in outcome.result["files"])
+
+
+def test_accept_names_cancelled_match(api):
+    run(api, transaction_id=TID, state="cancelled")
+    outcome = run(api, domains=["app.example.org"])
+    assert outcome.failed
+    assert f"The cancelled request {TID} has these names" in outcome.result["msg"]
+
+
+@pytest.mark.parametrize(
+    "url, warned",
+    [("http://cm.example.test", True), ("http://127.0.0.1:8080", False), ("https://cm.example.test", False)],
+)
+def test_plain_http_warning(api, url, warned):
+    outcome = run(api, transaction_id=TID, api_url=url)
+    assert any("plain HTTP" in warning for warning in outcome.result["warnings"]) is warned
