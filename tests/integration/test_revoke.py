@@ -55,6 +55,9 @@ def test_decommission_by_hostnames(world, run_playbook):
     assert second.outcome["changed"] is False
     assert revoke_posts(second) == []
     assert_no_key(second)
+    check = revoke(run_playbook, hostnames=["web1.example.org"], check=True)
+    assert check.outcome["changed"] is False
+    assert check.posts() == []
 
 
 def test_shared_certificate_policies(world, run_playbook):
@@ -316,3 +319,18 @@ def test_info_needs_admin_role(world, run_playbook):
     assert run.returncode != 0
     assert "needs the Enterprise Admin role" in run.outcome["msg"]
     assert_no_key(run)
+
+
+@pytest.mark.parametrize("status", [400, 403, 500])
+def test_revoke_rejected_with_json_error(world, run_playbook, status):
+    records = [seed_certificate(world, [f"r{index}.example.org"]) for index in range(2)]
+    world.control.add_fault("/cm/v1/admin/revoke/single", "status", method="POST", status=status,
+                            body='{"message": "Revocation refused for testing"}', content_type="application/json")
+    run = revoke(run_playbook, serial_numbers=[serial_of(record) for record in records])
+    assert run.returncode != 0
+    assert "Traceback" not in run.output
+    assert "Revocation refused for testing" in run.outcome["msg"]
+    assert sorted(results(run).values()) == ["failed", "revoked"]
+    assert len(revoke_posts(run)) == 2
+    states = [world.control.certificate_state(record["serial"])["status"] for record in records]
+    assert sorted(states) == ["revoked", "valid"]
