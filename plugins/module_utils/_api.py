@@ -106,6 +106,28 @@ def revoke_body(transaction_id: str, *, message: str, reason_code: str, inform_u
     return {"transactionId": transaction_id, "message": message, "value": reason_code, "informUser": inform_user}
 
 
+def enterprises_path() -> str:
+    return f"{API_PREFIX}/admin/enterprises"
+
+
+def users_path() -> str:
+    return f"{API_PREFIX}/admin/users"
+
+
+def user_by_email_path(email: str) -> str:
+    return f"{users_path()}/email/{_segment(email)}"
+
+
+def bulk_create_path(certificate_type: str) -> str:
+    return f"{API_PREFIX}/bulk/create/{certificate_type}"
+
+
+def bulk_form(organization_id: str, csv_bytes: bytes) -> tuple[dict[str, str], dict[str, t.Any]]:
+    """Return the multipart fields of a bulk upload: ``Value`` is the enterprise id and
+    ``File`` the CSV, as HARICA's integration manual names them."""
+    return {"Value": organization_id}, {"File": ("harica-bulk.csv", csv_bytes, "text/csv")}
+
+
 def required_role(path: str) -> str | None:
     """Return the HARICA role that a path needs, or None for a path outside the API."""
     parts = path.split("?", 1)[0].strip("/").split("/")
@@ -131,14 +153,19 @@ __all__ = (
     "accept_path",
     "admin_revoke_path",
     "approver_revoke_path",
+    "bulk_create_path",
+    "bulk_form",
     "cancel_body",
     "cancel_path",
     "certificate_by_serial_path",
     "certificates_by_status_path",
     "certificates_path",
+    "enterprises_path",
     "request_by_id_path",
     "requests_by_status_path",
     "requests_path",
     "required_role",
     "revoke_body",
+    "user_by_email_path",
+    "users_path",
 )

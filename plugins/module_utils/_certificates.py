@@ -185,6 +185,8 @@ def normalize_certificate(raw: t.Mapping[str, t.Any], *, now: datetime.datetime)
         "common_name": record.get("commonName") or details.get("common_name") or _dn_common_name(record.get("dN")),
         "dns_names": details.get("dns_names") or san_dns,
         "emails": details.get("emails") or san_emails,
+        "given_name": details.get("given_name"),
+        "surname": details.get("surname"),
         "subject": record.get("dN", "subject") or details.get("subject"),
         "issuer": record.get("issuerDN", "issuer") or details.get("issuer"),
         "status": certificate_status(revoked, not_after, now),

@@ -97,9 +97,11 @@ class HaricaClient:
         json_body: t.Any = None,
         files: dict[str, t.Any] | None = None,
         data: dict[str, str] | None = None,
+        accept: str | None = None,
     ) -> requests.Response:
         """Send a POST once on a fresh connection and return the checked response."""
-        response = self._send("POST", path, action=action, json=json_body, files=files, data=data)
+        headers = {"Accept": accept} if accept else None
+        response = self._send("POST", path, action=action, json=json_body, files=files, data=data, headers=headers)
         return self._checker(response, "POST", path, action).checked()
 
     def post_json(self, path: str, *, action: str, json_body: t.Any) -> t.Any:
@@ -156,8 +158,9 @@ class HaricaClient:
                 return self._reused_session().request(method, url, **options)
             # HARICA's load balancer drops idle keep-alive connections without notice, so a
             # request that may change state never travels on a reused connection.
+            headers = {"Connection": "close", **options.pop("headers", {})}
             with self._new_session() as session:
-                return session.request(method, url, headers={"Connection": "close"}, **options)
+                return session.request(method, url, headers=headers, **options)
 
     def _reused_session(self) -> requests.Session:
         if self._session is None:

@@ -18,7 +18,13 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 
 def write_file(
-    module: AnsibleModule, path: str, content: bytes, *, backup: bool = False, diff: bool = False
+    module: AnsibleModule,
+    path: str,
+    content: bytes,
+    *,
+    backup: bool = False,
+    diff: bool = False,
+    mode: str | None = None,
 ) -> dict[str, t.Any]:
     """Write ``content`` to ``path`` when it differs, then apply the module's file attributes.
 
@@ -26,6 +32,7 @@ def write_file(
     target in one rename, so a reader never sees half a file. In check mode nothing is
     written, and ``changed`` tells whether a real run would change the file. With
     ``diff``, a changed content adds a ``diff`` entry in Ansible's before/after form.
+    ``mode`` overrides the module's ``mode`` option, for files that hold private keys.
     """
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
@@ -44,11 +51,22 @@ def write_file(
     if content_changed and not module.check_mode:
         if exists and backup:
             result["backup_file"] = module.backup_local(path)
+        if mode is not None and not exists:
+            _create_private(path, mode)
         _replace(module, path, content)
     if exists or not module.check_mode:
         file_args = module.load_file_common_arguments(module.params, path=path)
+        if mode is not None:
+            file_args["mode"] = mode
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
     return result
+
+
+def _create_private(path: str, mode: str) -> None:
+    """Create an empty file with ``mode``, because atomic_move gives a new file the default
+    permissions for a moment, and a private key must never be readable by others."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, int(mode, 8))
+    os.close(descriptor)
 
 
 def _read(path: str) -> bytes | None:

@@ -21,6 +21,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._values import 
 
 try:
     from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 except ImportError:
     HAS_CRYPTOGRAPHY = False
     CRYPTOGRAPHY_IMPORT_ERROR: str | None = traceback.format_exc()
@@ -107,12 +108,20 @@ def certificate_details(pem: str) -> dict[str, t.Any]:
         "not_before": _aware(certificate, "not_valid_before"),
         "not_after": _aware(certificate, "not_valid_after"),
         "common_name": _common_name(certificate),
+        "given_name": _attribute(certificate, x509.NameOID.GIVEN_NAME),
+        "surname": _attribute(certificate, x509.NameOID.SURNAME),
         "subject": certificate.subject.rfc4514_string(),
         "issuer": certificate.issuer.rfc4514_string(),
         "dns_names": _san_values(certificate, "DNSName"),
         "emails": [email.lower() for email in _san_values(certificate, "RFC822Name")],
         "extended_key_usages": _extended_key_usages(certificate),
     }
+
+
+def public_key_der(pem: str) -> bytes:
+    """Return the DER SubjectPublicKeyInfo of a PEM certificate, for comparing keys."""
+    certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    return certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
 def _aware(certificate: t.Any, name: str) -> t.Any:
@@ -124,7 +133,11 @@ def _aware(certificate: t.Any, name: str) -> t.Any:
 
 
 def _common_name(certificate: t.Any) -> str | None:
-    attributes = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return _attribute(certificate, x509.NameOID.COMMON_NAME)
+
+
+def _attribute(certificate: t.Any, oid: t.Any) -> str | None:
+    attributes = certificate.subject.get_attributes_for_oid(oid)
     return str(attributes[0].value) if attributes else None
 
 
@@ -154,5 +167,6 @@ __all__ = (
     "assemble_chain",
     "certificate_details",
     "pem_blocks",
+    "public_key_der",
     "to_pem",
 )

@@ -138,6 +138,14 @@ certificates:
       type: list
       elements: str
       sample: []
+    given_name:
+      description: Given name in the subject, as S/MIME and client-auth certificates of people carry it, or null.
+      type: str
+      sample: null
+    surname:
+      description: Surname in the subject, or null.
+      type: str
+      sample: null
     subject:
       description: Subject distinguished name.
       type: str

@@ -1,0 +1,344 @@
+# Copyright: contributors to harica.certmanager
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_util is private to harica.certmanager: its interface may change at any time.
+
+"""Rows of a bulk issuance: reading, validation, friendly names and the uploaded CSV.
+
+Rows come from the module's ``entries`` or from a CSV in HARICA's format. Every row is
+checked before anything is sent, and every problem of every row is reported at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import typing as t
+
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
+from ansible_collections.harica.certmanager.plugins.module_utils._pem import HAS_CRYPTOGRAPHY
+
+if HAS_CRYPTOGRAPHY:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+# HARICA's bulk CSV header, in this order (the same in five public clients).
+CSV_HEADER = ("FriendlyName", "Email", "Email2", "Email3", "GivenName", "Surname", "PickupPassword", "CertType", "CSR")
+
+# CSV columns to entry keys.
+CSV_COLUMNS = {
+    "friendlyname": "friendly_name",
+    "email": "email",
+    "email2": "email2",
+    "email3": "email3",
+    "givenname": "given_name",
+    "surname": "surname",
+    "pickuppassword": "pickup_password",
+    "certtype": "profile",
+    "csr": "csr",
+}
+
+ENTRY_KEYS = ("email", "email2", "email3", "given_name", "surname", "friendly_name", "profile", "csr", "csr_path",
+              "pickup_password")
+
+
+class Profile(t.NamedTuple):
+    """A certificate profile of a bulk upload: HARICA's CertType and its rules."""
+
+    cert_type: str
+    needs_names: bool
+
+
+# The profiles by certificate type. S/MIME's are documented by public clients; the client
+# authentication ones are guesses from the type names of single client-auth requests.
+PROFILES: dict[str, dict[str, Profile]] = {
+    "smime": {
+        "email_only": Profile("email_only", False),
+        "natural_legal_lcp": Profile("natural_legal_lcp", True),
+    },
+    "clientauth": {
+        "client_authentication_iv": Profile("CLIENT_AUTHENTICATION_IV", True),
+        "client_authentication_ov": Profile("CLIENT_AUTHENTICATION_OV", False),
+    },
+}
+DEFAULT_PROFILES = {"smime": "email_only", "clientauth": "client_authentication_iv"}
+
+FRIENDLY_NAME_MAX = 85
+_EMAIL = re.compile(r"^[^@\s,;<>()]+@[^@\s,;<>()]+\.[^@\s,;<>()]+$")
+_SEVERAL = re.compile(r"[,;\s]")
+# Characters replaced by "-" in a friendly name, because HARICA names zip members after it:
+# path separators, characters that file systems reject, and control characters.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?<>|]')
+
+
+class Row:
+    """One person or device of a bulk issuance, after reading and normalising."""
+
+    def __init__(self, number: int, values: t.Mapping[str, t.Any]) -> None:
+        self.number = number
+        self.values = {key: _text(values.get(key)) for key in ENTRY_KEYS}
+        self.emails = [value.lower() for value in (self.get("email"), self.get("email2"), self.get("email3")) if value]
+        self.csr_pem: str | None = None
+        self.public_key: bytes | None = None
+        self.profile: str = ""
+        self.friendly_name: str = ""
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    @property
+    def email(self) -> str:
+        return self.emails[0] if self.emails else ""
+
+    @property
+    def pickup_password(self) -> str | None:
+        return self.get("pickup_password")
+
+    @property
+    def uses_csr(self) -> bool:
+        return self.csr_pem is not None
+
+
+def _text(value: t.Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+# Reading
+
+
+def rows_from_entries(entries: t.Sequence[t.Mapping[str, t.Any]]) -> list[Row]:
+    return [Row(index + 1, entry) for index, entry in enumerate(entries)]
+
+
+def rows_from_csv(path: str) -> list[Row]:
+    """Read a CSV in HARICA's format; a UTF-8 BOM, CRLF and quoted fields are accepted.
+
+    Rows are numbered as a spreadsheet shows them: the header is row 1.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            records = list(csv.reader(handle))
+    except OSError as exc:
+        raise HaricaInputError(f"Cannot read csv_path {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError as exc:
+        raise HaricaInputError(f"csv_path {path} is not UTF-8 (byte {exc.start}): save it as CSV UTF-8.") from None
+    except csv.Error as exc:
+        raise HaricaInputError(f"csv_path {path} is not a valid CSV file: {exc}.") from None
+    if not records:
+        raise HaricaInputError(f"csv_path {path} is empty: it needs the header {','.join(CSV_HEADER)}.")
+    keys = _csv_keys(records[0], path)
+    rows = []
+    for index, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        extra = [cell for cell in record[len(keys):] if cell.strip()]
+        if extra:
+            raise HaricaInputError(f"csv_path {path}, row {index}: more values than the header has columns.")
+        rows.append(Row(index, {key: cell for key, cell in zip(keys, record) if key}))
+    return rows
+
+
+def _csv_keys(header: t.Sequence[str], path: str) -> list[str | None]:
+    keys: list[str | None] = []
+    for cell in header:
+        name = cell.strip().replace(" ", "").lower()
+        if not name:
+            keys.append(None)  # HARICA's example ends every row with a comma.
+            continue
+        if name not in CSV_COLUMNS:
+            raise HaricaInputError(
+                f"csv_path {path} has the unknown column {cell!r}: the header is {','.join(CSV_HEADER)}."
+            )
+        keys.append(CSV_COLUMNS[name])
+    if "email" not in keys:
+        raise HaricaInputError(f"csv_path {path} has no Email column: the header is {','.join(CSV_HEADER)}.")
+    return keys
+
+
+# Validation
+
+
+class RowProblems:
+    """The problems found in the rows, reported all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, t.Any]] = []
+
+    def add(self, row: Row, field: str, message: str) -> None:
+        self.items.append({"row": row.number, "field": field, "message": message})
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        listed = "; ".join(f"row {item['row']}, {item['field']}: {item['message']}" for item in self.items)
+        raise HaricaInputError(
+            f"{len(self.items)} problem(s) in the rows, so nothing was uploaded: {listed}.", invalid_rows=self.items
+        )
+
+
+def validate_rows(rows: t.Sequence[Row], certificate_type: str, default_profile: str | None) -> None:
+    """Check every row and fill in its profile, CSR and public key; raise listing all problems."""
+    problems = RowProblems()
+    if not rows:
+        raise HaricaInputError("No rows to issue: give entries or a csv_path with at least one row.")
+    for row in rows:
+        _check_emails(row, problems)
+        _check_profile(row, certificate_type, default_profile, problems)
+        _check_key_source(row, problems)
+        _check_friendly_name(row, problems)
+    _check_duplicates(rows, certificate_type, problems)
+    problems.raise_if_any()
+
+
+def _check_emails(row: Row, problems: RowProblems) -> None:
+    if not row.get("email"):
+        problems.add(row, "email", "missing; every row needs an email address")
+    for field in ("email", "email2", "email3"):
+        value = row.get(field)
+        if value is None:
+            continue
+        if _SEVERAL.search(value):
+            problems.add(row, field, f"{value!r} holds several addresses; a row has at most three, one per"
+                                     " email, email2 and email3")
+        elif not _EMAIL.match(value):
+            problems.add(row, field, f"{value!r} is not an email address")
+    if len(set(row.emails)) != len(row.emails):
+        problems.add(row, "email2", "repeats an address of the same row")
+
+
+def _check_profile(row: Row, certificate_type: str, default: str | None, problems: RowProblems) -> None:
+    allowed = PROFILES[certificate_type]
+    name = (row.get("profile") or default or DEFAULT_PROFILES[certificate_type]).lower()
+    if name not in allowed:
+        problems.add(row, "profile", f"{name!r} is not a {certificate_type} profile; use one of {', '.join(allowed)}")
+        return
+    row.profile = name
+    if allowed[name].needs_names:
+        for field in ("given_name", "surname"):
+            if not row.get(field):
+                problems.add(row, field, f"missing; the profile {name} needs given_name and surname")
+
+
+def _check_key_source(row: Row, problems: RowProblems) -> None:
+    given = [field for field in ("csr", "csr_path", "pickup_password") if row.get(field)]
+    if len(given) != 1:
+        which = ", ".join(given) if given else "none"
+        problems.add(row, "csr", f"give exactly one of csr, csr_path and pickup_password (given: {which})")
+        return
+    if given[0] == "pickup_password":
+        return
+    text = row.get("csr") if given[0] == "csr" else _read_csr_file(row, problems)
+    if text is None:
+        return
+    try:
+        request = x509.load_pem_x509_csr(text.encode("ascii"))
+        valid = request.is_signature_valid
+    except (ValueError, UnicodeEncodeError) as exc:
+        problems.add(row, given[0], f"is not a readable PEM certificate signing request: {exc}")
+        return
+    if not valid:
+        problems.add(row, given[0], "the CSR's signature is invalid")
+        return
+    row.csr_pem = text.strip()
+    row.public_key = request.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _read_csr_file(row: Row, problems: RowProblems) -> str | None:
+    path = row.get("csr_path") or ""
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(row, "csr_path", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+        return None
+
+
+def _check_friendly_name(row: Row, problems: RowProblems) -> None:
+    name = row.get("friendly_name")
+    if name is None:
+        return
+    if len(name) > FRIENDLY_NAME_MAX:
+        problems.add(row, "friendly_name", f"has {len(name)} characters; HARICA allows at most {FRIENDLY_NAME_MAX}")
+    if "(" in name or ")" in name:
+        problems.add(row, "friendly_name", "contains a parenthesis, which HARICA rejects")
+
+
+def _check_duplicates(rows: t.Sequence[Row], certificate_type: str, problems: RowProblems) -> None:
+    first_row: dict[str, int] = {}
+    for row in rows:
+        if not row.email:
+            continue
+        if row.email in first_row:
+            problems.add(row, "email", f"{row.email} is also in row {first_row[row.email]}; a person gets one"
+                                       f" {certificate_type} certificate per upload")
+        else:
+            first_row[row.email] = row.number
+
+
+# Friendly names and the CSV
+
+
+def assign_friendly_names(rows: t.Sequence[Row]) -> None:
+    """Give every row a unique, safe friendly name, derived from the email when not given.
+
+    The zip HARICA returns names its members after the friendly names, so unique names let
+    each member be matched to its row.
+    """
+    taken: set[str] = set()
+    for row in rows:
+        base = _UNSAFE.sub("-", row.get("friendly_name") or row.email)[:FRIENDLY_NAME_MAX].strip() or "row"
+        name, counter = base, 1
+        while name.lower() in taken:
+            counter += 1
+            suffix = f" {counter}"
+            name = base[: FRIENDLY_NAME_MAX - len(suffix)] + suffix
+        taken.add(name.lower())
+        row.friendly_name = name
+
+
+def build_csv(rows: t.Sequence[Row], certificate_type: str) -> bytes:
+    """Return the CSV to upload: UTF-8 without BOM, CRLF, and a trailing comma on each row.
+
+    HARICA's example CSV ends every row with a comma; one client reports that the parser
+    needs it, so it is always sent. A CSR keeps its PEM lines, joined with CRLF.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([*CSV_HEADER, ""])
+    for row in rows:
+        csr = "\r\n".join(row.csr_pem.splitlines()) if row.csr_pem else ""
+        writer.writerow(
+            [
+                row.friendly_name,
+                *(row.emails + ["", "", ""])[:3],
+                row.get("given_name") or "",
+                row.get("surname") or "",
+                "" if row.uses_csr else (row.pickup_password or ""),
+                PROFILES[certificate_type][row.profile].cert_type,
+                csr,
+                "",
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+__all__ = (
+    "CSV_HEADER",
+    "DEFAULT_PROFILES",
+    "ENTRY_KEYS",
+    "FRIENDLY_NAME_MAX",
+    "PROFILES",
+    "Profile",
+    "Row",
+    "assign_friendly_names",
+    "build_csv",
+    "rows_from_csv",
+    "rows_from_entries",
+    "validate_rows",
+)

@@ -1,0 +1,299 @@
+# Copyright: contributors to harica.certmanager
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_util is private to harica.certmanager: its interface may change at any time.
+
+"""The task behind harica_bulk_issue: rows in, certificates and files out, exactly once.
+
+The task reads the enterprise's valid certificates first and uploads only the rows that
+have none. An upload is never sent twice by the module: when its outcome is lost, the
+task reads the certificates again and reports what the server issued.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import typing as t
+
+from ansible_collections.harica.certmanager.plugins.module_utils import _api
+from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_rows as rows_
+from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_zip as zip_
+from ansible_collections.harica.certmanager.plugins.module_utils._argspec import connection_argument_spec
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_matching import CertificateIndex
+from ansible_collections.harica.certmanager.plugins.module_utils._enterprises import EnterpriseStore
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaAPIError, HaricaError
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ansible.module_utils.basic import AnsibleModule
+
+    from ansible_collections.harica.certmanager.plugins.module_utils._client import HaricaClient
+
+# The results a row can end with.
+ISSUED = "issued"
+SKIPPED = "skipped"
+UNDELIVERED = "undelivered"
+FAILED = "failed"
+UNKNOWN = "unknown"
+NOT_SENT = "not_sent"
+
+
+def bulk_module_kwargs() -> dict[str, t.Any]:
+    """Return the AnsibleModule keyword arguments of harica_bulk_issue."""
+    entry_options: dict[str, dict[str, t.Any]] = {key: {"type": "str"} for key in rows_.ENTRY_KEYS}
+    entry_options["csr_path"] = {"type": "path"}
+    entry_options["pickup_password"] = {"type": "str", "no_log": True}
+    spec = connection_argument_spec()
+    spec.update(
+        {
+            "certificate_type": {"type": "str", "required": True, "choices": ["smime", "clientauth"]},
+            "organization_id": {"type": "str"},
+            "enterprise": {"type": "str"},
+            "entries": {"type": "list", "elements": "dict", "options": entry_options},
+            "csv_path": {"type": "path"},
+            "profile": {"type": "str"},
+            "dest": {"type": "path", "required": True},
+            "zip_path": {"type": "path"},
+            "renew_before_days": {"type": "int", "default": 0},
+            "force": {"type": "bool", "default": False},
+            "batch_size": {"type": "int", "default": 100},
+            "settle_timeout": {"type": "int", "default": 120},
+            "settle_interval": {"type": "int", "default": 5},
+        }
+    )
+    return {
+        "argument_spec": spec,
+        "supports_check_mode": True,
+        "add_file_common_args": True,
+        "mutually_exclusive": [("organization_id", "enterprise"), ("entries", "csv_path")],
+        "required_one_of": [("organization_id", "enterprise"), ("entries", "csv_path")],
+    }
+
+
+class BulkTask:
+    """One run of harica_bulk_issue."""
+
+    def __init__(
+        self,
+        module: AnsibleModule,
+        client: HaricaClient,
+        *,
+        sleep: t.Callable[[float], None] = time.sleep,
+        clock: t.Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.module = module
+        self.params = module.params
+        self.client = client
+        self.type = self.params["certificate_type"]
+        self.sleep = sleep
+        self.clock = clock
+        self.results: dict[int, dict[str, t.Any]] = {}
+        self.batches: list[dict[str, t.Any]] = []
+        self.batch_total = 0
+        self.deliverer = Deliverer(module, client, self.type, self.params["dest"])
+
+    def run(self) -> dict[str, t.Any]:
+        """Issue what is missing, deliver what exists, and return the module result."""
+        self._check_options()
+        rows = self._read_rows()
+        rows_.validate_rows(rows, self.type, self.params["profile"])
+        enterprise = EnterpriseStore(self.client).resolve(
+            organization_id=self.params["organization_id"], enterprise=self.params["enterprise"]
+        )
+        index = CertificateIndex.read(self.client, self.type)
+        to_issue = self._plan(rows, index)
+        rows_.assign_friendly_names(to_issue)
+        if self.module.check_mode:
+            for row in to_issue:
+                self._finish(row, ISSUED, detail="Would be issued; check mode sends no upload.")
+        else:
+            self._issue(to_issue, enterprise["organization_id"], index)
+        return self._report(rows)
+
+    # Reading and planning
+
+    def _check_options(self) -> None:
+        for option, minimum in (("batch_size", 1), ("settle_timeout", 0), ("settle_interval", 1),
+                                ("renew_before_days", 0)):
+            if self.params[option] < minimum:
+                raise HaricaError(f"{option} {self.params[option]!r} is invalid: give {minimum} or more.")
+        if not os.path.isdir(self.params["dest"]):
+            raise HaricaError(f"dest {self.params['dest']} is not a directory: create it first.")
+
+    def _read_rows(self) -> list[rows_.Row]:
+        if self.params["entries"] is not None:
+            return rows_.rows_from_entries(self.params["entries"])
+        rows = rows_.rows_from_csv(self.params["csv_path"])
+        # Passwords read from a file are secrets like those given as options.
+        self.module.no_log_values.update(row.pickup_password for row in rows if row.pickup_password)
+        return rows
+
+    def _plan(self, rows: list[rows_.Row], index: CertificateIndex) -> list[rows_.Row]:
+        to_issue = []
+        for row in rows:
+            current = index.match(row)
+            reason = self._reissue_reason(current)
+            if reason is None:
+                self._deliver_existing(row, current)
+            else:
+                to_issue.append(row)
+        return to_issue
+
+    def _reissue_reason(self, current: t.Mapping[str, t.Any] | None) -> str | None:
+        if current is None:
+            return "no valid certificate"
+        if self.params["force"]:
+            return "force"
+        remaining = current["days_remaining"]
+        if self.params["renew_before_days"] and remaining is not None and remaining < self.params["renew_before_days"]:
+            return "renew"
+        return None
+
+    def _deliver_existing(self, row: rows_.Row, certificate: t.Mapping[str, t.Any]) -> None:
+        outcome = self.deliverer.existing(row, certificate)
+        self._finish(row, outcome.result, certificate=certificate, files=outcome.files, detail=outcome.detail)
+
+    # Uploading
+
+    def _issue(self, rows: list[rows_.Row], organization_id: str, index: CertificateIndex) -> None:
+        size = self.params["batch_size"]
+        batches = [rows[start : start + size] for start in range(0, len(rows), size)]
+        self.batch_total = len(batches)
+        for number, batch in enumerate(batches, start=1):
+            result = self._upload(number, batch, organization_id, index)
+            self.batches.append({"batch": number, "rows": [row.number for row in batch], "result": result})
+            if result != ISSUED:
+                for later in batches[number:]:
+                    for row in later:
+                        self._finish(row, NOT_SENT, detail=f"Not sent, because batch {number} ended {result}.")
+                return
+
+    def _upload(self, number: int, batch: list[rows_.Row], organization_id: str, index: CertificateIndex) -> str:
+        data, files = _api.bulk_form(organization_id, rows_.build_csv(batch, self.type))
+        try:
+            response = self.client.post(
+                _api.bulk_create_path(self.type),
+                action=f"upload bulk batch {number} ({len(batch)} rows)",
+                data=data,
+                files=files,
+                accept="application/zip, application/json",
+            )
+        except HaricaAPIError as exc:
+            if exc.outcome_unknown:
+                return self._settle(batch, index, exc.message)
+            return self._fail_batch(batch, exc.message)
+        body = response.content
+        try:
+            zip_.check_answer(body, response.headers.get("Content-Type", ""))
+        except zip_.NotAZipError as exc:
+            if not body:
+                return self._settle(batch, index, "HARICA answered 200 with an empty body")
+            return self._fail_batch(batch, exc.message)
+        try:
+            deliveries = zip_.read_zip(body, batch)
+        except zip_.ZipCheckError as exc:
+            return self._keep_unknown(number, batch, body, exc.message)
+        for row in batch:
+            outcome = self.deliverer.from_zip(deliveries[row.number])
+            self._finish(row, ISSUED, delivery=deliveries[row.number], files=outcome.files)
+        self.deliverer.keep_zip(body, self.params["zip_path"], number, self.batch_total)
+        return ISSUED
+
+    def _fail_batch(self, batch: list[rows_.Row], message: str) -> str:
+        for row in batch:
+            self._finish(row, FAILED, detail=message)
+        return FAILED
+
+    def _keep_unknown(self, number: int, batch: list[rows_.Row], body: bytes, problem: str) -> str:
+        path = self.deliverer.keep_zip(body, self.params["zip_path"], number, self.batch_total, failed=True)
+        detail = (
+            f"{problem} Nothing was extracted, so that no server-generated key is lost: the zip is kept at"
+            f" {path} (mode 0600). Check it by hand, or revoke the certificates of this batch and upload again."
+        )
+        for row in batch:
+            self._finish(row, UNKNOWN, detail=detail)
+        return UNKNOWN
+
+    def _settle(self, batch: list[rows_.Row], index: CertificateIndex, reason: str) -> str:
+        """Find out which rows of a batch whose answer was lost now have certificates."""
+        deadline = self.clock() + self.params["settle_timeout"]
+        found: dict[int, dict[str, t.Any]] = {}
+        while True:
+            try:
+                fresh = CertificateIndex.read(self.client, self.type)
+            except HaricaAPIError as exc:
+                for row in batch:
+                    self._finish(row, UNKNOWN, detail=f"{reason}. Reading the certificates again failed too:"
+                                                     f" {exc.message} Check with harica_certificate_info before"
+                                                     " running the task again.")
+                return UNKNOWN
+            found = {row.number: match for row in batch if (match := fresh.match_new(row, index)) is not None}
+            if len(found) == len(batch) or self.clock() >= deadline:
+                break
+            self.sleep(min(self.params["settle_interval"], max(deadline - self.clock(), 0)))
+        for row in batch:
+            self._settle_row(row, found.get(row.number), reason)
+        return UNKNOWN
+
+    def _settle_row(self, row: rows_.Row, certificate: dict[str, t.Any] | None, reason: str) -> None:
+        if certificate is None:
+            self._finish(row, FAILED, detail=(
+                f"Not issued: {reason}, and no certificate for {row.email} appeared within settle_timeout"
+                f" ({self.params['settle_timeout']} s). The next run uploads the row again."))
+        elif row.uses_csr:
+            outcome = self.deliverer.existing(row, certificate)
+            self._finish(row, ISSUED, certificate=certificate, files=outcome.files,
+                         detail=f"Issued, although {reason}; the files were downloaded by serial.")
+        else:
+            self._finish(row, UNDELIVERED, certificate=certificate, detail=(
+                f"Issued, but {reason}, so the PKCS#12 with the key HARICA generated was lost. Revoke"
+                f" certificate {certificate['serial_number']} and run again with force, or issue with a CSR."))
+
+    # Reporting
+
+    def _finish(
+        self,
+        row: rows_.Row,
+        result: str,
+        *,
+        certificate: t.Mapping[str, t.Any] | None = None,
+        delivery: zip_.Delivery | None = None,
+        files: list[str] | None = None,
+        detail: str | None = None,
+    ) -> None:
+        details = delivery.details if delivery else None
+        self.results[row.number] = {
+            "row": row.number,
+            "email": row.email,
+            "result": result,
+            "serial_number": (details or certificate or {}).get("serial_number"),
+            "not_after": _timestamp((details or certificate or {}).get("not_after")),
+            "files": files or [],
+            "detail": detail,
+        }
+
+    def _report(self, rows: list[rows_.Row]) -> dict[str, t.Any]:
+        entries = [self.results[row.number] for row in rows]
+        counts: dict[str, int] = {}
+        for entry in entries:
+            counts[entry["result"]] = counts.get(entry["result"], 0) + 1
+            if entry["result"] == UNDELIVERED:
+                self.module.warn(f"Row {entry['row']} ({entry['email']}): {entry['detail']}")
+        changed = bool(counts.get(ISSUED)) or self.deliverer.changed
+        summary = ", ".join(f"{count} {result}" for result, count in sorted(counts.items()))
+        result = {"changed": changed, "entries": entries, "batches": self.batches, "msg": f"Rows: {summary}."}
+        if counts.get(FAILED) or counts.get(UNKNOWN):
+            first = next(entry for entry in entries if entry["result"] in (FAILED, UNKNOWN))
+            message = f"{result['msg']} First problem, row {first['row']} ({first['email']}): {first['detail']}"
+            raise HaricaError(message, **{key: value for key, value in result.items() if key != "msg"})
+        return result
+
+
+def _timestamp(value: t.Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+__all__ = ("BulkTask", "bulk_module_kwargs")

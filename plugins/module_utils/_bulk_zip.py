@@ -1,0 +1,228 @@
+# Copyright: contributors to harica.certmanager
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_util is private to harica.certmanager: its interface may change at any time.
+
+"""The zip a bulk upload answers with: checked whole, in memory, before anything is written.
+
+Members are matched to rows by the friendly name in their name, then confirmed by the
+email addresses (and, for CSR rows, the public key) of the certificate inside. Member
+names are never used as paths.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import stat
+import typing as t
+import zipfile
+
+from ansible_collections.harica.certmanager.plugins.module_utils._der import ber_to_der
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaError
+from ansible_collections.harica.certmanager.plugins.module_utils._pem import (
+    HAS_CRYPTOGRAPHY,
+    certificate_details,
+    public_key_der,
+)
+from ansible_collections.harica.certmanager.plugins.module_utils._responses import server_message
+
+if HAS_CRYPTOGRAPHY:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import Row
+
+ZIP_SIGNATURE = b"PK\x03\x04"
+ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+# A certificate file of a bulk zip is a few kilobytes; far larger is a fault or an attack.
+MAX_MEMBER_BYTES = 1024 * 1024
+
+# "<index>.<FriendlyName>.<ext>"; the index is optional, because only public client code
+# shows it.
+_MEMBER = re.compile(r"^(?:(?P<index>\d+)\.)?(?P<name>.+)\.(?P<ext>p7b|p7c|p12|pfx)$", re.IGNORECASE)
+
+
+class NotAZipError(HaricaError):
+    """The upload's answer is not a zip, so no certificate file arrived."""
+
+
+class ZipCheckError(HaricaError):
+    """The zip arrived but failed a check; certificates may have been issued."""
+
+
+class Delivery(t.NamedTuple):
+    """What the zip holds for one row."""
+
+    row: Row
+    member: str
+    leaf_pem: str
+    chain_pems: list[str]
+    pkcs12: bytes | None
+    details: dict[str, t.Any]
+
+
+def check_answer(body: bytes, content_type: str) -> None:
+    """Raise NotAZipError unless the answer is a non-empty zip, by content type and signature."""
+    lowered = content_type.split(";", 1)[0].strip().lower()
+    if not body:
+        raise NotAZipError("The upload was answered with an empty body instead of a zip.")
+    if body.startswith(ZIP_SIGNATURE) and (not lowered or lowered in ZIP_CONTENT_TYPES):
+        return
+    message = server_message(body, content_type)
+    if "html" in lowered or body.lstrip()[:1] == b"<":
+        raise NotAZipError(
+            "The upload was answered with an HTML page instead of a zip; HARICA shows its login page this way"
+            " when the key lacks the Enterprise Admin role."
+        )
+    if "json" in lowered or body.lstrip()[:1] in (b"{", b"["):
+        raise NotAZipError(f"The upload was answered with a JSON error instead of a zip: {message or _json_text(body)}")
+    raise NotAZipError(f"The upload was answered with {lowered or 'an unnamed content type'} that is not a zip.")
+
+
+def _json_text(body: bytes) -> str:
+    try:
+        return json.dumps(json.loads(body))[:300]
+    except ValueError:
+        return body[:300].decode("utf-8", errors="replace")
+
+
+def read_zip(body: bytes, rows: t.Sequence[Row]) -> dict[int, Delivery]:
+    """Check every member of the zip and return one delivery per row number."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ZipCheckError(f"The zip is damaged: {exc}.") from None
+    if not members:
+        raise NotAZipError("The upload was answered with an empty zip, so no certificate arrived.")
+    if len(members) > len(rows):
+        raise ZipCheckError(f"The zip holds {len(members)} files for {len(rows)} rows.")
+    by_name = {row.friendly_name.lower(): row for row in rows}
+    deliveries: dict[int, Delivery] = {}
+    seen: set[str] = set()
+    for info in members:
+        _check_member(info, seen)
+        row = _row_for(info.filename, by_name)
+        if row.number in deliveries:
+            raise ZipCheckError(f"Two files of the zip match row {row.number}: {deliveries[row.number].member}"
+                                f" and {info.filename}.")
+        deliveries[row.number] = _delivery(row, info, _read_member(archive, info))
+    missing = [row.number for row in rows if row.number not in deliveries]
+    if missing:
+        raise ZipCheckError(f"The zip holds no file for the rows {missing}.")
+    return deliveries
+
+
+def _check_member(info: zipfile.ZipInfo, seen: set[str]) -> None:
+    name = info.filename
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        raise ZipCheckError(f"The zip member {name!r} has an absolute path.")
+    if ".." in parts or len(parts) > 1:
+        raise ZipCheckError(f"The zip member {name!r} has a directory part; only plain file names are accepted.")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise ZipCheckError(f"The zip member {name!r} is a symbolic link.")
+    if info.is_dir():
+        raise ZipCheckError(f"The zip member {name!r} is a directory.")
+    if name.lower() in seen:
+        raise ZipCheckError(f"The zip holds two members named {name!r}.")
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise ZipCheckError(f"The zip member {name!r} has {info.file_size} bytes, more than {MAX_MEMBER_BYTES}.")
+    seen.add(name.lower())
+
+
+def _row_for(name: str, by_name: t.Mapping[str, Row]) -> Row:
+    match = _MEMBER.match(name)
+    if not match:
+        raise ZipCheckError(f"The zip member {name!r} is not a .p7b or .p12 file named after a row.")
+    stem = name[: -len(match["ext"]) - 1]
+    candidates = {row.number: row for key, row in by_name.items() if key in (stem.lower(), match["name"].lower())}
+    if len(candidates) != 1:
+        how = "no row" if not candidates else f"the rows {sorted(candidates)}"
+        raise ZipCheckError(f"The zip member {name!r} matches {how} by its friendly name.")
+    return next(iter(candidates.values()))
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    # The size in the directory can lie; the read is bounded whatever it says.
+    with archive.open(info) as handle:
+        data = handle.read(MAX_MEMBER_BYTES + 1)
+    if len(data) > MAX_MEMBER_BYTES:
+        raise ZipCheckError(f"The zip member {info.filename!r} is larger than {MAX_MEMBER_BYTES} bytes.")
+    return data
+
+
+def _delivery(row: Row, info: zipfile.ZipInfo, data: bytes) -> Delivery:
+    extension = info.filename.rsplit(".", 1)[1].lower()
+    if extension in ("p12", "pfx"):
+        if row.uses_csr:
+            raise ZipCheckError(f"The zip member {info.filename!r} is a PKCS#12 file, but row {row.number} sent a CSR.")
+        leaf, chain, pkcs12_data = _open_pkcs12(row, info.filename, data)
+    else:
+        leaf, chain = _open_pkcs7(info.filename, data, row)
+        pkcs12_data = None
+    details = certificate_details(leaf)
+    _confirm(row, info.filename, leaf, details)
+    return Delivery(row, info.filename, leaf, chain, pkcs12_data, details)
+
+
+def _open_pkcs12(row: Row, name: str, data: bytes) -> tuple[str, list[str], bytes]:
+    password = (row.pickup_password or "").encode("utf-8")
+    try:
+        key, certificate, additional = pkcs12.load_key_and_certificates(data, password)
+    except ValueError:
+        raise ZipCheckError(f"The zip member {name!r} does not open with the pickup password of row {row.number}.") \
+            from None
+    if certificate is None or key is None:
+        raise ZipCheckError(f"The zip member {name!r} holds no certificate and key.")
+    chain = [_pem(extra) for extra in additional or []]
+    return _pem(certificate), chain, data
+
+
+def _open_pkcs7(name: str, data: bytes, row: Row) -> tuple[str, list[str]]:
+    try:
+        certificates = _pkcs7_certificates(data)
+    except ValueError as exc:
+        raise ZipCheckError(f"The zip member {name!r} is not a readable PKCS#7 file: {exc}.") from None
+    pems = [_pem(certificate) for certificate in certificates]
+    leaves = [pem for pem in pems if row.email in certificate_details(pem)["emails"]]
+    if len(leaves) != 1:
+        raise ZipCheckError(f"The zip member {name!r} holds {len(leaves)} certificates for {row.email}, not one.")
+    return leaves[0], [pem for pem in pems if pem != leaves[0]]
+
+
+def _pkcs7_certificates(data: bytes) -> list[t.Any]:
+    if data.lstrip().startswith(b"-----BEGIN"):
+        return pkcs7.load_pem_pkcs7_certificates(data)
+    try:
+        return pkcs7.load_der_pkcs7_certificates(data)
+    except ValueError:
+        # Indefinite lengths are valid BER but not DER.
+        return pkcs7.load_der_pkcs7_certificates(ber_to_der(data))
+
+
+def _confirm(row: Row, name: str, leaf: str, details: t.Mapping[str, t.Any]) -> None:
+    if row.email not in details["emails"]:
+        raise ZipCheckError(
+            f"The zip member {name!r} holds a certificate for {', '.join(details['emails']) or 'no email'}, not for"
+            f" {row.email} of row {row.number}."
+        )
+    if row.uses_csr and public_key_der(leaf) != row.public_key:
+        raise ZipCheckError(f"The certificate in {name!r} does not carry the public key of row {row.number}'s CSR.")
+
+
+def _pem(certificate: t.Any) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+__all__ = (
+    "MAX_MEMBER_BYTES",
+    "Delivery",
+    "NotAZipError",
+    "ZipCheckError",
+    "check_answer",
+    "read_zip",
+)

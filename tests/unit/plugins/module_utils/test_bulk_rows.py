@@ -1,0 +1,197 @@
+"""Tests of bulk rows: CSV reading, validation, friendly names, and the uploaded bytes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import (
+    assign_friendly_names,
+    build_csv,
+    rows_from_csv,
+    rows_from_entries,
+    validate_rows,
+)
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "bulk")
+CSR = open(os.path.join(FIXTURES, "maria.csr"), encoding="ascii").read()
+
+ENTRIES = [
+    {"email": "Maria.Papadopoulou@example.org", "given_name": "Μαρία", "surname": "Παπαδοπούλου",
+     "profile": "natural_legal_lcp", "csr": CSR},
+    {"email": "nikos@example.org", "email2": "n.k@example.org", "pickup_password": "Secret-Pickup-1",
+     "friendly_name": 'Nikos "Nick", Lab'},
+    {"email": "giorgos@example.org", "given_name": "Γιώργος", "surname": "Παπαδόπουλος",
+     "profile": "natural_legal_lcp", "pickup_password": "Secret-Pickup-2"},
+]
+
+
+def spreadsheet_csv(tmp_path):
+    """Write the spreadsheet fixture as a spreadsheet program saves CSV UTF-8: BOM and CRLF.
+
+    The repository keeps text files with LF line endings, so the CRLF bytes are made here.
+    """
+    with open(os.path.join(FIXTURES, "spreadsheet.csv"), "rb") as handle:
+        data = handle.read()
+    path = tmp_path / "spreadsheet.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"))
+    return str(path)
+
+
+def golden(name):
+    """Return a golden file's bytes with CRLF line endings, as the upload has them."""
+    with open(os.path.join(FIXTURES, name), "rb") as handle:
+        return handle.read().replace(b"\n", b"\r\n")
+
+
+def prepared(rows, certificate_type="smime", profile=None):
+    validate_rows(rows, certificate_type, profile)
+    assign_friendly_names(rows)
+    return rows
+
+
+def problems(entries, certificate_type="smime"):
+    with pytest.raises(HaricaInputError) as info:
+        validate_rows(rows_from_entries(entries), certificate_type, None)
+    return info.value.details["invalid_rows"], info.value.message
+
+
+# The uploaded CSV
+
+
+def test_build_csv_matches_golden_file():
+    data = build_csv(prepared(rows_from_entries(ENTRIES)), "smime")
+    assert data == golden("upload.csv")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_spreadsheet_csv_gives_same_bytes(tmp_path):
+    from_csv = build_csv(prepared(rows_from_csv(spreadsheet_csv(tmp_path))), "smime")
+    from_entries = build_csv(prepared(rows_from_entries(ENTRIES)), "smime")
+    assert from_csv == from_entries
+
+
+def test_csv_is_utf8_whatever_locale(monkeypatch):
+    monkeypatch.setenv("LANG", "C")
+    monkeypatch.setenv("LC_ALL", "C")
+    data = build_csv(prepared(rows_from_entries(ENTRIES)), "smime")
+    assert "Παπαδοπούλου".encode("utf-8") in data
+    assert not data.startswith(b"\xef\xbb\xbf")
+
+
+def test_csv_layout():
+    lines = build_csv(prepared(rows_from_entries(ENTRIES[1:2])), "smime").split(b"\r\n")
+    assert lines[0] == b"FriendlyName,Email,Email2,Email3,GivenName,Surname,PickupPassword,CertType,CSR,"
+    assert lines[1] == b'"Nikos ""Nick"", Lab",nikos@example.org,n.k@example.org,,,,Secret-Pickup-1,email_only,,'
+    assert lines[2] == b""
+
+
+def test_client_auth_cert_type():
+    rows = prepared(rows_from_entries([{"email": "dev@example.org", "pickup_password": "Secret-Pickup-3",
+                                        "profile": "client_authentication_ov"}]), "clientauth")
+    assert b",CLIENT_AUTHENTICATION_OV," in build_csv(rows, "clientauth")
+
+
+# Reading a CSV
+
+
+def test_csv_row_numbers_and_values(tmp_path):
+    rows = rows_from_csv(spreadsheet_csv(tmp_path))
+    assert [row.number for row in rows] == [2, 3, 4]
+    assert rows[0].get("given_name") == "Μαρία"
+    assert rows[1].get("friendly_name") == 'Nikos "Nick", Lab'
+    assert rows[0].get("csr").startswith("-----BEGIN CERTIFICATE REQUEST-----")
+
+
+def test_csv_unknown_column(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("Email,Email4\r\na@example.org,b@example.org\r\n", encoding="utf-8")
+    with pytest.raises(HaricaInputError, match="unknown column 'Email4'"):
+        rows_from_csv(str(path))
+
+
+def test_csv_not_utf8(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("Email,GivenName\r\na@example.org,Jos\xe9\r\n".encode("latin-1"))
+    with pytest.raises(HaricaInputError, match="is not UTF-8"):
+        rows_from_csv(str(path))
+
+
+def test_csv_too_many_values(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("Email,PickupPassword\r\na@example.org,Secret-Pickup-1,extra\r\n", encoding="utf-8")
+    with pytest.raises(HaricaInputError, match="row 2: more values than the header has columns"):
+        rows_from_csv(str(path))
+
+
+# Validation
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    bad_csr = tmp_path / "broken.csr"
+    bad_csr.write_text("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
+    found, message = problems([
+        {"pickup_password": "Secret-Pickup-1"},
+        {"email": "a@example.org, b@example.org", "pickup_password": "Secret-Pickup-1"},
+        {"email": "c@example.org", "csr": CSR, "pickup_password": "Secret-Pickup-1"},
+        {"email": "d@example.org"},
+        {"email": "e@example.org", "profile": "natural_legal_lcp", "pickup_password": "Secret-Pickup-1"},
+        {"email": "f@example.org", "friendly_name": "x" * 86, "pickup_password": "Secret-Pickup-1"},
+        {"email": "g@example.org", "friendly_name": "Lab (old)", "pickup_password": "Secret-Pickup-1"},
+        {"email": "h@example.org", "csr_path": str(bad_csr)},
+        {"email": "i@example.org", "csr": "not a csr"},
+        {"email": "C@example.org", "pickup_password": "Secret-Pickup-1"},
+        {"email": "j@example.org", "profile": "email_only_x", "pickup_password": "Secret-Pickup-1"},
+        {"email": "k@example.org", "email2": "k@example.org", "pickup_password": "Secret-Pickup-1"},
+    ])
+    cells = {(item["row"], item["field"]) for item in found}
+    assert (1, "email") in cells
+    assert (2, "email") in cells
+    assert (3, "csr") in cells
+    assert (4, "csr") in cells
+    assert (5, "given_name") in cells
+    assert (5, "surname") in cells
+    assert (6, "friendly_name") in cells
+    assert (7, "friendly_name") in cells
+    assert (8, "csr_path") in cells
+    assert (9, "csr") in cells
+    assert (10, "email") in cells
+    assert (11, "profile") in cells
+    assert (12, "email2") in cells
+    assert "nothing was uploaded" in message
+    assert "Secret-Pickup-1" not in message
+
+
+def test_duplicate_names_the_first_row():
+    found, _message = problems([
+        {"email": "same@example.org", "pickup_password": "Secret-Pickup-1"},
+        {"email": "SAME@example.org", "pickup_password": "Secret-Pickup-2"},
+    ])
+    assert found == [{"row": 2, "field": "email", "message": "same@example.org is also in row 1; a person gets one"
+                                                             " smime certificate per upload"}]
+
+
+def test_empty_rows_rejected():
+    with pytest.raises(HaricaInputError, match="No rows to issue"):
+        validate_rows([], "smime", None)
+
+
+def test_csr_public_key_is_read():
+    rows = prepared(rows_from_entries(ENTRIES[:1]))
+    assert rows[0].uses_csr
+    assert rows[0].public_key.startswith(b"0")
+
+
+# Friendly names
+
+
+def test_friendly_names_unique_and_safe():
+    rows = prepared(rows_from_entries([
+        {"email": "a@example.org", "friendly_name": "Lab/PC*1", "pickup_password": "Secret-Pickup-1"},
+        {"email": "b@example.org", "friendly_name": "lab-pc-1", "pickup_password": "Secret-Pickup-1"},
+        {"email": "c@example.org", "pickup_password": "Secret-Pickup-1"},
+        {"email": "d@example.org", "friendly_name": "Εργαστήριο", "pickup_password": "Secret-Pickup-1"},
+    ]))
+    assert [row.friendly_name for row in rows] == ["Lab-PC-1", "lab-pc-1 2", "c@example.org", "Εργαστήριο"]

@@ -1,0 +1,198 @@
+"""Tests of the bulk zip checks and of the BER to DER re-encoding."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import (
+    assign_friendly_names,
+    rows_from_entries,
+    validate_rows,
+)
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_zip import (
+    MAX_MEMBER_BYTES,
+    NotAZipError,
+    ZipCheckError,
+    check_answer,
+    read_zip,
+)
+from ansible_collections.harica.certmanager.plugins.module_utils._der import ber_to_der
+from ansible_collections.harica.certmanager.tests.unit.utils.bulk_fixtures import (
+    BulkCA,
+    ber_indefinite,
+    certificate_pem,
+    make_csr,
+    make_zip,
+)
+
+PASSWORD = "Pickup-Password-9"
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return BulkCA()
+
+
+@pytest.fixture(scope="module")
+def material(ca):
+    csr, key = make_csr("ana@example.org")
+    rows = rows_from_entries([{"email": "ana@example.org", "csr": csr},
+                              {"email": "bo@example.org", "pickup_password": PASSWORD}])
+    validate_rows(rows, "smime", None)
+    assign_friendly_names(rows)
+    ana = ca.issue(["ana@example.org"], key.public_key())
+    bo_key = ec.generate_private_key(ec.SECP256R1())
+    bo = ca.issue(["bo@example.org"], bo_key.public_key())
+    return {
+        "rows": rows,
+        "ana": ana,
+        "bo": bo,
+        "ana_p7b": ca.p7b(ana),
+        "bo_key": bo_key,
+        "bo_p12": ca.p12(bo, bo_key, PASSWORD),
+    }
+
+
+def good_members(material):
+    return [("1.ana@example.org.p7b", material["ana_p7b"]), ("2.bo@example.org.p12", material["bo_p12"])]
+
+
+# The answer
+
+
+@pytest.mark.parametrize(
+    "body, content_type, phrase",
+    [
+        (b"", "application/zip", "empty body"),
+        (b'{"message": "Invalid CSV"}', "application/json", "JSON error instead of a zip: Invalid CSV"),
+        (b"<!DOCTYPE html><html>Sign in</html>", "text/html", "HTML page instead of a zip"),
+        (b"hello", "text/plain", "text/plain that is not a zip"),
+        (b"PK\x03\x04rest", "application/json", "JSON error"),
+    ],
+)
+def test_check_answer_rejects(body, content_type, phrase):
+    with pytest.raises(NotAZipError, match=phrase):
+        check_answer(body, content_type)
+
+
+@pytest.mark.parametrize("content_type", ["application/zip", "application/octet-stream", ""])
+def test_check_answer_accepts_zip(content_type):
+    check_answer(b"PK\x03\x04rest", content_type)
+
+
+# Reading the zip
+
+
+def test_read_zip_matches_rows(material):
+    deliveries = read_zip(make_zip(good_members(material)), material["rows"])
+    assert deliveries[1].leaf_pem == certificate_pem(material["ana"])
+    assert len(deliveries[1].chain_pems) == 1
+    assert deliveries[1].pkcs12 is None
+    assert deliveries[2].leaf_pem == certificate_pem(material["bo"])
+    assert deliveries[2].pkcs12 == material["bo_p12"]
+
+
+def test_read_zip_without_index_prefix(material):
+    members = [("ana@example.org.p7b", material["ana_p7b"]), ("bo@example.org.p12", material["bo_p12"])]
+    assert sorted(read_zip(make_zip(members), material["rows"])) == [1, 2]
+
+
+def test_read_zip_ber_indefinite(material):
+    members = [("1.ana@example.org.p7b", ber_indefinite(material["ana_p7b"])), good_members(material)[1]]
+    deliveries = read_zip(make_zip(members), material["rows"])
+    assert deliveries[1].leaf_pem == certificate_pem(material["ana"])
+
+
+def test_empty_zip_is_not_a_zip(material):
+    with pytest.raises(NotAZipError, match="empty zip"):
+        read_zip(make_zip([]), material["rows"])
+
+
+@pytest.mark.parametrize(
+    "name, phrase",
+    [
+        ("../../ana@example.org.p7b", "directory part"),
+        ("/tmp/ana@example.org.p7b", "absolute path"),
+        ("C:ana@example.org.p7b", "absolute path"),
+        ("a/ana@example.org.p7b", "directory part"),
+        ("1.*.example.org.p7b", "matches no row"),
+        ("readme.txt", "not a .p7b or .p12 file"),
+    ],
+)
+def test_unsafe_or_unknown_member(material, name, phrase):
+    members = [(name, material["ana_p7b"]), good_members(material)[1]]
+    with pytest.raises(ZipCheckError, match=phrase):
+        read_zip(make_zip(members), material["rows"])
+
+
+def test_symlink_member(material):
+    with pytest.raises(ZipCheckError, match="symbolic link"):
+        read_zip(make_zip(good_members(material)[:1], symlink="2.bo@example.org.p12"), material["rows"])
+
+
+def test_duplicate_member(material):
+    members = good_members(material)[:1] * 2
+    with pytest.warns(UserWarning):
+        data = make_zip(members)
+    with pytest.raises(ZipCheckError, match="two members named"):
+        read_zip(data, material["rows"])
+
+
+def test_oversized_member(material):
+    members = [("1.ana@example.org.p7b", b"0" * (MAX_MEMBER_BYTES + 1)), good_members(material)[1]]
+    with pytest.raises(ZipCheckError, match="more than"):
+        read_zip(make_zip(members), material["rows"])
+
+
+def test_missing_row(material):
+    with pytest.raises(ZipCheckError, match=r"no file for the rows \[2\]"):
+        read_zip(make_zip(good_members(material)[:1]), material["rows"])
+
+
+def test_wrong_password(material, ca):
+    other = ca.p12(material["bo"], material["bo_key"], "another-password")
+    with pytest.raises(ZipCheckError, match="does not open with the pickup password of row 2"):
+        read_zip(make_zip([good_members(material)[0], ("2.bo@example.org.p12", other)]), material["rows"])
+
+
+def test_certificate_for_other_email(material, ca):
+    key = ec.generate_private_key(ec.SECP256R1())
+    stranger = ca.p7b(ca.issue(["eve@example.org"], key.public_key()))
+    with pytest.raises(ZipCheckError, match="0 certificates for ana@example.org"):
+        read_zip(make_zip([("1.ana@example.org.p7b", stranger), good_members(material)[1]]), material["rows"])
+
+
+def test_certificate_with_other_key(material, ca):
+    key = ec.generate_private_key(ec.SECP256R1())
+    swapped = ca.p7b(ca.issue(["ana@example.org"], key.public_key()))
+    with pytest.raises(ZipCheckError, match="public key of row 1"):
+        read_zip(make_zip([("1.ana@example.org.p7b", swapped), good_members(material)[1]]), material["rows"])
+
+
+def test_pkcs12_for_csr_row(material):
+    members = [("1.ana@example.org.p12", material["bo_p12"]), good_members(material)[1]]
+    with pytest.raises(ZipCheckError, match="row 1 sent a CSR"):
+        read_zip(make_zip(members), material["rows"])
+
+
+# BER to DER
+
+
+def test_der_is_unchanged(material):
+    assert ber_to_der(material["ana_p7b"]) == material["ana_p7b"]
+
+
+def test_indefinite_lengths_become_definite(material):
+    assert ber_to_der(ber_indefinite(material["ana_p7b"])) == material["ana_p7b"]
+
+
+def test_nested_indefinite():
+    ber = b"\x30\x80\x30\x80\x02\x01\x05\x00\x00\x04\x02ab\x00\x00"
+    assert ber_to_der(ber) == b"\x30\x09\x30\x03\x02\x01\x05\x04\x02ab"
+
+
+@pytest.mark.parametrize("data", [b"\x30\x05\x02\x01", b"\x04\x80ab\x00\x00", b"\x30\x03\x02\x01\x05extra", b""])
+def test_invalid_ber(data):
+    with pytest.raises(ValueError):
+        ber_to_der(data)
