@@ -197,11 +197,8 @@ def _open_pkcs7(name: str, data: bytes, row: Row) -> tuple[str, list[str]]:
 def _pkcs7_certificates(data: bytes) -> list[t.Any]:
     if data.lstrip().startswith(b"-----BEGIN"):
         return pkcs7.load_pem_pkcs7_certificates(data)
-    try:
-        return pkcs7.load_der_pkcs7_certificates(data)
-    except ValueError:
-        # Indefinite lengths are valid BER but not DER.
-        return pkcs7.load_der_pkcs7_certificates(ber_to_der(data))
+    # Indefinite lengths are valid BER but not DER; the re-encoding leaves DER unchanged.
+    return pkcs7.load_der_pkcs7_certificates(ber_to_der(data))
 
 
 def _confirm(row: Row, name: str, leaf: str, details: t.Mapping[str, t.Any]) -> None:

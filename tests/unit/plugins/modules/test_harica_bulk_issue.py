@@ -1,0 +1,243 @@
+"""Tests of harica_bulk_issue run in-process against an in-memory API with a test CA."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from ansible_collections.harica.certmanager.plugins.modules import harica_bulk_issue
+from ansible_collections.harica.certmanager.tests.unit.utils.bulk_fixtures import make_csr
+from ansible_collections.harica.certmanager.tests.unit.utils.fake_bulk_api import FakeBulkAPI
+from ansible_collections.harica.certmanager.tests.unit.utils.module_runner import run_module
+
+PASSWORDS = {"nikos@example.org": "Pickup-Nikos-77", "eleni@example.org": "Pickup-Eleni-88"}
+
+
+@pytest.fixture
+def api():
+    return FakeBulkAPI()
+
+
+@pytest.fixture(scope="module")
+def csrs():
+    return {email: make_csr(email)[0] for email in ("maria@example.org", "kostas@example.org", "new@example.org")}
+
+
+def entries(csrs):
+    return [
+        {"email": "maria@example.org", "given_name": "Μαρία", "surname": "Παπαδοπούλου",
+         "profile": "natural_legal_lcp", "csr": csrs["maria@example.org"]},
+        {"email": "nikos@example.org", "pickup_password": PASSWORDS["nikos@example.org"]},
+        {"email": "kostas@example.org", "csr": csrs["kostas@example.org"]},
+        {"email": "eleni@example.org", "given_name": "Ελένη", "surname": "Γεωργίου",
+         "profile": "natural_legal_lcp", "pickup_password": PASSWORDS["eleni@example.org"]},
+    ]
+
+
+def run(api, tmp_path, rows, **args):
+    args = {"api_key": "bulk-test-key", "api_url": "https://cm.example.test", "certificate_type": "smime",
+            "enterprise": "example.org", "dest": str(tmp_path), "entries": rows, "settle_timeout": 0, **args}
+    # A playbook leaves out an option set to omit; None stands for that here.
+    args = {key: value for key, value in args.items() if value is not None}
+    return run_module(harica_bulk_issue.main, args, api)
+
+
+def results(outcome):
+    return {entry["email"]: entry["result"] for entry in outcome.result["entries"]}
+
+
+def uploads(api):
+    return [call for call in api.calls if call[0] == "POST"]
+
+
+def test_issue_then_rerun(api, tmp_path, csrs):
+    first = run(api, tmp_path, entries(csrs))
+    assert not first.failed, first.result
+    assert set(results(first).values()) == {"issued"}
+    assert len(uploads(api)) == 1
+    for email, password in PASSWORDS.items():
+        path = tmp_path / f"{email}.smime.p12"
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        key, certificate, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode())
+        assert certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.RFC822Name) == [email]
+    for email in ("maria@example.org", "kostas@example.org"):
+        certificate = x509.load_pem_x509_certificate((tmp_path / f"{email}.smime.crt").read_bytes())
+        assert email in certificate.extensions.get_extension_for_class(
+            x509.SubjectAlternativeName).value.get_values_for_type(x509.RFC822Name)
+    second = run(api, tmp_path, entries(csrs))
+    assert second.result["changed"] is False
+    assert set(results(second).values()) == {"skipped"}
+    assert len(uploads(api)) == 1
+
+
+def test_added_row_uploads_one(api, tmp_path, csrs):
+    run(api, tmp_path, entries(csrs))
+    more = entries(csrs) + [{"email": "new@example.org", "csr": csrs["new@example.org"]}]
+    outcome = run(api, tmp_path, more)
+    assert results(outcome)["new@example.org"] == "issued"
+    assert [row["Email"] for row in api.uploads[-1]["rows"]] == ["new@example.org"]
+
+
+def test_deleted_files_restored_without_upload(api, tmp_path, csrs):
+    run(api, tmp_path, entries(csrs))
+    for suffix in ("crt", "chain.crt", "fullchain.crt"):
+        os.unlink(tmp_path / f"maria@example.org.smime.{suffix}")
+    outcome = run(api, tmp_path, entries(csrs))
+    assert outcome.result["changed"] is True
+    assert results(outcome)["maria@example.org"] == "skipped"
+    assert (tmp_path / "maria@example.org.smime.chain.crt").exists()
+    assert len(uploads(api)) == 1
+
+
+def test_lost_pkcs12_is_undelivered(api, tmp_path, csrs):
+    run(api, tmp_path, entries(csrs))
+    os.unlink(tmp_path / "nikos@example.org.smime.p12")
+    outcome = run(api, tmp_path, entries(csrs))
+    assert not outcome.failed
+    assert results(outcome)["nikos@example.org"] == "undelivered"
+    assert any("force" in warning for warning in outcome.result["warnings"])
+    assert len(uploads(api)) == 1
+
+
+def test_replaced_csr_issues_again(api, tmp_path, csrs):
+    run(api, tmp_path, entries(csrs))
+    changed = entries(csrs)
+    changed[2]["csr"] = make_csr("kostas@example.org")[0]
+    outcome = run(api, tmp_path, changed)
+    assert results(outcome)["kostas@example.org"] == "issued"
+    assert [row["Email"] for row in api.uploads[-1]["rows"]] == ["kostas@example.org"]
+
+
+def test_force_and_renewal(api, tmp_path, csrs):
+    run(api, tmp_path, entries(csrs)[:1])
+    forced = run(api, tmp_path, entries(csrs)[:1], force=True)
+    assert results(forced) == {"maria@example.org": "issued"}
+    renewal = run(api, tmp_path, entries(csrs)[:1], renew_before_days=400)
+    assert results(renewal) == {"maria@example.org": "issued"}
+    assert len(uploads(api)) == 3
+
+
+def test_check_mode_sends_nothing(api, tmp_path, csrs):
+    outcome = run(api, tmp_path, entries(csrs), _ansible_check_mode=True)
+    assert outcome.result["changed"] is True
+    assert set(results(outcome).values()) == {"issued"}
+    assert uploads(api) == []
+    assert os.listdir(tmp_path) == []
+
+
+def test_invalid_rows_send_nothing(api, tmp_path):
+    outcome = run(api, tmp_path, [{"email": "a@example.org"}, {"pickup_password": "Pickup-Secret-1"}])
+    assert outcome.failed
+    assert [(item["row"], item["field"]) for item in outcome.result["invalid_rows"]] == [(1, "csr"), (2, "email")]
+    assert api.calls == []
+    assert "Pickup-Secret-1" not in json.dumps(outcome.result)
+
+
+def test_dropped_upload_settles(api, tmp_path, csrs):
+    api.answer = "drop_after"
+    first = run(api, tmp_path, entries(csrs))
+    assert len(uploads(api)) == 1
+    assert results(first) == {
+        "maria@example.org": "issued",
+        "nikos@example.org": "undelivered",
+        "kostas@example.org": "issued",
+        "eleni@example.org": "undelivered",
+    }
+    assert (tmp_path / "maria@example.org.smime.crt").exists()
+    second = run(api, tmp_path, entries(csrs))
+    assert len(uploads(api)) == 1
+    assert results(second)["maria@example.org"] == "skipped"
+
+
+def test_empty_answer_without_issuance(api, tmp_path, csrs):
+    api.answer = "empty_unprocessed"
+    first = run(api, tmp_path, entries(csrs)[:2])
+    assert first.failed
+    assert set(results(first).values()) == {"failed"}
+    assert "The next run uploads the row again" in first.result["msg"]
+    second = run(api, tmp_path, entries(csrs)[:2])
+    assert not second.failed
+    assert len(uploads(api)) == 2
+
+
+def test_empty_answer_after_issuance(api, tmp_path, csrs):
+    api.answer = "empty"
+    outcome = run(api, tmp_path, entries(csrs)[:1])
+    assert results(outcome) == {"maria@example.org": "issued"}
+
+
+def test_json_error_fails_batch(api, tmp_path, csrs):
+    api.answer = "json_error"
+    outcome = run(api, tmp_path, entries(csrs))
+    assert outcome.failed
+    assert "The CSV contains invalid rows" in outcome.result["msg"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_stray_member_keeps_zip(api, tmp_path, csrs):
+    api.answer = "stray_member"
+    outcome = run(api, tmp_path, entries(csrs))
+    assert outcome.failed
+    assert set(results(outcome).values()) == {"unknown"}
+    kept = [name for name in os.listdir(tmp_path) if name.endswith(".zip")]
+    assert len(kept) == 1
+    assert stat.S_IMODE(os.stat(tmp_path / kept[0]).st_mode) == 0o600
+    assert not any(name.endswith((".crt", ".p12")) for name in os.listdir(tmp_path))
+
+
+def test_batches_stop_at_failure(api, tmp_path, csrs):
+    original = api.post
+
+    def fail_second(*args, **kwargs):
+        if len(api.uploads) == 1:
+            api.answer = "json_error"
+        return original(*args, **kwargs)
+
+    api.post = fail_second
+    outcome = run(api, tmp_path, entries(csrs), batch_size=2)
+    assert outcome.failed
+    assert [batch["result"] for batch in outcome.result["batches"]] == ["issued", "failed"]
+    assert list(results(outcome).values()) == ["issued", "issued", "failed", "failed"]
+    three = entries(csrs)[:1] + [{"email": f"p{index}@example.org", "pickup_password": "Pickup-Secret-5"}
+                                 for index in range(4)]
+    again = run(FakeBulkAPI(), tmp_path, three, batch_size=2)
+    assert [batch["rows"] for batch in again.result["batches"]] == [[1, 2], [3, 4], [5]]
+
+
+def test_zip_path_keeps_each_batch(api, tmp_path, csrs):
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    run(api, tmp_path, entries(csrs), batch_size=2, zip_path=str(keep / "upload.zip"))
+    assert sorted(os.listdir(keep)) == ["upload-1.zip", "upload-2.zip"]
+
+
+def test_enterprise_resolution(api, tmp_path, csrs):
+    by_id = run(api, tmp_path, entries(csrs)[:1], enterprise=None, organization_id="org-1")
+    assert not by_id.failed
+    assert uploads(api)[0][2]["Value"] == "org-1"
+    unknown = run(api, tmp_path, entries(csrs)[:1], enterprise="nowhere.example")
+    assert unknown.failed
+    assert "No enterprise of the account matches enterprise 'nowhere.example'" in unknown.result["msg"]
+    assert "Example Lab (org-2: lab.example.net)" in unknown.result["msg"]
+
+
+def test_passwords_never_returned(api, tmp_path, csrs):
+    outcome = run(api, tmp_path, entries(csrs))
+    text = json.dumps(outcome.result)
+    for password in PASSWORDS.values():
+        assert password not in text
+
+
+def test_csv_path_passwords_are_no_log(api, tmp_path):
+    source = tmp_path / "input"
+    source.mkdir()
+    csv_file = source / "people.csv"
+    csv_file.write_text("Email,PickupPassword\r\nzoe@example.org,Pickup-Zoe-1234\r\n", encoding="utf-8")
+    outcome = run(api, tmp_path, None, csv_path=str(csv_file))
+    assert results(outcome) == {"zoe@example.org": "issued"}
