@@ -17,7 +17,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._pem import (
     assemble_chain,
     certificate_details,
 )
-from ansible_collections.harica.certmanager.plugins.module_utils._records import Record, extract_list, extract_one
+from ansible_collections.harica.certmanager.plugins.module_utils._records import LIST_WRAPPER_KEYS, Record, extract_one
 from ansible_collections.harica.certmanager.plugins.module_utils._values import (
     days_remaining,
     format_serial,
@@ -101,8 +101,8 @@ class CertificateStore:
         return normalize_certificate(raw, now=self.now)
 
     def _list(self, path: str, action: str) -> list[dict[str, t.Any]]:
-        payload = self.client.get_json(path, action=action)
-        return [self.normalize(raw) for raw in extract_list(payload, path=path)]
+        records = self.client.iter_list(path, action=action, wrapper_keys=LIST_WRAPPER_KEYS)
+        return [self.normalize(raw) for raw in records if isinstance(raw, dict)]
 
 
 def parse_sans(text: t.Any) -> tuple[list[str], list[str]]:

@@ -20,7 +20,7 @@ import typing as t
 import warnings
 from urllib.parse import urlsplit
 
-from ansible_collections.harica.certmanager.plugins.module_utils import _responses
+from ansible_collections.harica.certmanager.plugins.module_utils import _jsonstream, _responses
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import (
     HaricaAPIError,
     HaricaConnectionError,
@@ -47,6 +47,8 @@ MAX_ATTEMPTS = 4
 BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 MAX_RETRY_AFTER_SECONDS = 60.0
+
+_STREAM_CHUNK_BYTES = 256 * 1024
 
 
 class ClientSettings(t.NamedTuple):
@@ -88,6 +90,28 @@ class HaricaClient:
         """Send a GET and return the decoded JSON body, or None for an empty body."""
         response = self._send("GET", path, action=action)
         return self._checker(response, "GET", path, action).json_body()
+
+    def iter_list(self, path: str, *, action: str, wrapper_keys: t.Collection[str]) -> t.Iterator[t.Any]:
+        """Send a GET and yield the elements of its JSON list as they arrive.
+
+        The list may be a bare array or wrapped under one of ``wrapper_keys`` (lower case).
+        Only the request is retried; a failure after elements were yielded raises.
+        """
+        response = self._send("GET", path, action=action, stream=True)
+        try:
+            checker = self._checker(response, "GET", path, action)
+            checker.checked()
+            if "html" in response.headers.get("Content-Type", "").lower():
+                checker.json_body()
+            yield from _jsonstream.iter_list(response.iter_content(_STREAM_CHUNK_BYTES), wrapper_keys)
+        except _jsonstream.StreamError as exc:
+            raise HaricaResponseError(
+                f"Failed to {action}: GET {path} returned a list that cannot be read: {exc}.", method="GET", path=path
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise self._transport_error(exc, "GET", path, action) from None
+        finally:
+            response.close()
 
     def post(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaNotFoundError
+from ansible_collections.harica.certmanager.plugins.module_utils._records import extract_list
 
 PREFIX = "/cm/v1/enterprise"
 
@@ -61,6 +62,9 @@ class FakeApprovalAPI:
             return dict(self.requests[parts[3]])
         wanted = {"cancelled": ("cancelled", "canceled")}.get(parts[3], (parts[3],))
         return [dict(r) for r in self.requests.values() if r["transactionStatus"].lower() in wanted]
+
+    def iter_list(self, path: str, *, action: str, wrapper_keys: t.Collection[str]) -> t.Iterator[t.Any]:
+        return iter(extract_list(self.get_json(path, action=action), path=path))
 
     def post_json(self, path: str, *, action: str, json_body: t.Any) -> t.Any:
         self.calls.append(("POST", path, json_body))

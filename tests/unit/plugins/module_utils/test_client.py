@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import http.client
 import logging
 import time
@@ -405,3 +406,44 @@ def test_401_html_page_keeps_status(server):
     assert error.status == 401
     assert error.body_excerpt == "401 Unauthorized"
     assert "HARICA_API_KEY" in error.message
+
+
+# Streamed lists
+
+WRAPPERS = ("items", "data")
+
+
+def test_iter_list_streams_records(server):
+    records = [{"serial": str(index)} for index in range(500)]
+    server.queue(json_answer({"items": records}))
+    streamed = list(make_client(server.url).iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS))
+    assert streamed == records
+
+
+def test_iter_list_retries_before_streaming(server):
+    recorder = Recorder()
+    server.queue(json_answer({}, status=503), json_answer([{"serial": "1"}]))
+    client = make_client(server.url, recorder)
+    assert list(client.iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS)) == [{"serial": "1"}]
+    assert recorder.sleeps == [1.0]
+
+
+def test_iter_list_truncated(server):
+    body = json.dumps([{"serial": str(index)} for index in range(50)]).encode()
+    server.queue(Answer(200, body, {"Content-Type": "application/json"}, action="truncate"))
+    with pytest.raises(HaricaAPIError) as info:
+        list(make_client(server.url).iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS))
+    assert isinstance(info.value, (HaricaResponseError, HaricaConnectionError))
+    assert "Failed to list" in info.value.message
+
+
+def test_iter_list_html_is_auth_error(server):
+    server.queue(Answer(200, b"<html>login</html>", {"Content-Type": "text/html"}))
+    with pytest.raises(HaricaAuthError, match="Enterprise Admin role"):
+        list(make_client(server.url).iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS))
+
+
+def test_iter_list_object_without_list(server):
+    server.queue(json_answer({"count": 0}))
+    with pytest.raises(HaricaResponseError, match="holds no list"):
+        list(make_client(server.url).iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS))
