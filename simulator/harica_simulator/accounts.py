@@ -9,9 +9,11 @@ import hashlib
 import json
 import secrets
 import sqlite3
+import time
 import uuid
 from dataclasses import dataclass
 
+from .enterprise_records import details_state, parse_details
 from .errors import ApiError, NotFound
 from .store import Store
 
@@ -27,6 +29,10 @@ class User:
     name: str
     roles: list[str]
     all_enterprises: bool
+    given_name: str | None = None
+    surname: str | None = None
+    # Simulator time of creation, or None for users created by schema version 2.
+    created_at: float | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "User":
@@ -36,6 +42,9 @@ class User:
             name=row["name"],
             roles=json.loads(row["roles"]),
             all_enterprises=bool(row["all_enterprises"]),
+            given_name=row["given_name"],
+            surname=row["surname"],
+            created_at=row["created_at"],
         )
 
 
@@ -50,6 +59,7 @@ def enterprise_record(row: sqlite3.Row) -> dict:
         "name": row["name"],
         "country": row["country"],
         "domains": json.loads(row["domains"]),
+        **details_state(row),
     }
 
 
@@ -70,7 +80,8 @@ def _organization_id(payload: dict) -> str:
         raise ApiError(f"Invalid organization_id {value!r}: expected a UUID.") from None
 
 
-def create_enterprise(store: Store, payload: dict) -> dict:
+def create_enterprise(store: Store, payload: dict, now: float | None = None) -> dict:
+    """Insert an enterprise from a control payload. `now` (simulator time) starts the default domain validity."""
     name = _require_text(payload, "name")
     domains = payload.get("domains", [])
     if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
@@ -79,10 +90,20 @@ def create_enterprise(store: Store, payload: dict) -> dict:
     if not isinstance(country, str) or len(country) != 2:
         raise ApiError(f"Invalid country {country!r}: expected a two-letter country code.")
     organization_id = _organization_id(payload)
+    domains = [d.lower() for d in domains]
+    details = parse_details(payload, domains, time.time() if now is None else now)
     try:
         store.execute(
-            "INSERT INTO enterprises (organization_id, name, country, domains) VALUES (?, ?, ?, ?)",
-            (organization_id, name, country.upper(), json.dumps([d.lower() for d in domains])),
+            "INSERT INTO enterprises (organization_id, name, country, domains, localized_name, state, locality,"
+            " organizational_unit, domain_validity, group_id) VALUES (:organization_id, :name, :country, :domains,"
+            " :localized_name, :state, :locality, :organizational_unit, :domain_validity, :group_id)",
+            {
+                "organization_id": organization_id,
+                "name": name,
+                "country": country.upper(),
+                "domains": json.dumps(domains),
+                **details,
+            },
         )
     except sqlite3.IntegrityError:
         raise ApiError(f"An enterprise with organization_id {organization_id} already exists.", 409) from None
@@ -134,18 +155,47 @@ def _enterprise_row_ids(store: Store, organization_ids) -> list[int]:
     return ids
 
 
-def create_user(store: Store, payload: dict) -> dict:
-    """Create a user with one API key and return the key with the user's email and roles."""
+def _optional_name(payload: dict, key: str) -> str | None:
+    value = payload.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ApiError(f"Invalid {key!r}: expected a non-empty string.")
+    return value.strip() if value is not None else None
+
+
+def _display_name(payload: dict, email: str, given_name: str | None, surname: str | None) -> str:
+    """Return `name`, else the given name and surname, else the part of the email before `@`."""
+    if payload.get("name"):
+        return str(payload["name"])
+    joined = " ".join(part for part in (given_name, surname) if part)
+    return joined or email.split("@")[0]
+
+
+def create_user(store: Store, payload: dict, now: float | None = None) -> dict:
+    """Create a user with one API key and return the key with the user's email and roles.
+
+    `now` is the simulator time recorded as the creation time.
+    """
     email = _require_text(payload, "email")
-    name = payload.get("name") or email.split("@")[0]
+    given_name = _optional_name(payload, "given_name")
+    surname = _optional_name(payload, "surname")
+    name = _display_name(payload, email, given_name, surname)
     roles = _validate_roles(payload.get("roles"))
     organization_ids = payload.get("enterprise_ids")
     enterprise_ids = [] if organization_ids is None else _enterprise_row_ids(store, organization_ids)
     with store.transaction() as conn:
         try:
             cursor = conn.execute(
-                "INSERT INTO users (email, name, roles, all_enterprises) VALUES (?, ?, ?, ?)",
-                (email, str(name), json.dumps(roles), int(organization_ids is None)),
+                "INSERT INTO users (email, name, roles, all_enterprises, given_name, surname, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    email,
+                    name,
+                    json.dumps(roles),
+                    int(organization_ids is None),
+                    given_name,
+                    surname,
+                    time.time() if now is None else now,
+                ),
             )
         except sqlite3.IntegrityError:
             raise ApiError(f"A user with email {email} already exists.", 409) from None
@@ -204,6 +254,8 @@ def list_users(store: Store) -> list[dict]:
             {
                 "email": user.email,
                 "name": user.name,
+                "given_name": user.given_name,
+                "surname": user.surname,
                 "roles": user.roles,
                 "enterprise_ids": user_organization_ids(store, user),
             }
@@ -230,3 +282,14 @@ def user_organization_ids(store: Store, user: User) -> list[str] | None:
         (user.id,),
     )
     return [row["organization_id"] for row in rows]
+
+
+def backfill_version_2_enterprises(store: Store, now: float) -> None:
+    """Give enterprises created by schema version 2 a group id and a domain validity from `now`."""
+    rows = store.query("SELECT id, domains FROM enterprises WHERE group_id IS NULL")
+    for row in rows:
+        details = parse_details({}, json.loads(row["domains"]), now)
+        store.execute(
+            "UPDATE enterprises SET domain_validity = ?, group_id = ? WHERE id = ?",
+            (details["domain_validity"], details["group_id"], row["id"]),
+        )

@@ -36,7 +36,13 @@ EXTENDED_KEY_USAGES = {
     "smime": ExtendedKeyUsageOID.EMAIL_PROTECTION,
     "clientauth": ExtendedKeyUsageOID.CLIENT_AUTH,
 }
-OID_BY_SHORT_NAME = {"CN": NameOID.COMMON_NAME, "O": NameOID.ORGANIZATION_NAME, "C": NameOID.COUNTRY_NAME}
+OID_BY_SHORT_NAME = {
+    "CN": NameOID.COMMON_NAME,
+    "O": NameOID.ORGANIZATION_NAME,
+    "C": NameOID.COUNTRY_NAME,
+    "GN": NameOID.GIVEN_NAME,
+    "SN": NameOID.SURNAME,
+}
 CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 SELECT_WITH_ORGANIZATION = (
     "SELECT c.*, e.organization_id FROM certificates c LEFT JOIN enterprises e ON e.id = c.enterprise_id"

@@ -53,7 +53,7 @@ async def reset(request: web.Request) -> web.Response:
 
 async def create_enterprise(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
-    return control_json(accounts.create_enterprise(sim.store, await read_object(request)), 201)
+    return control_json(accounts.create_enterprise(sim.store, await read_object(request), sim.clock.now()), 201)
 
 
 async def list_enterprises(request: web.Request) -> web.Response:
@@ -62,7 +62,7 @@ async def list_enterprises(request: web.Request) -> web.Response:
 
 async def create_user(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
-    return control_json(accounts.create_user(sim.store, await read_object(request)), 201)
+    return control_json(accounts.create_user(sim.store, await read_object(request), sim.clock.now()), 201)
 
 
 async def list_users(request: web.Request) -> web.Response:
@@ -173,7 +173,10 @@ async def get_settings(request: web.Request) -> web.Response:
 
 async def put_settings(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
-    return control_json(sim.settings.update(await read_json(request)))
+    settings = sim.settings.update(await read_json(request))
+    # Creating a missing key pool here keeps its cost out of the next bulk upload.
+    sim.pool_of(settings["bulk_key_type"])
+    return control_json(settings)
 
 
 async def get_clock(request: web.Request) -> web.Response:

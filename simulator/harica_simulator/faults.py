@@ -14,7 +14,7 @@ import numbers
 from .errors import ApiError
 from .store import Store
 
-ACTIONS = ("status", "html", "redirect", "delay", "drop_before", "drop_after", "truncate")
+ACTIONS = ("status", "html", "redirect", "delay", "drop_before", "drop_after", "truncate", "empty")
 # Parameters each action accepts, with their defaults. None marks a required parameter.
 ACTION_PARAMS: dict[str, dict] = {
     "status": {"status": None, "body": "", "content_type": "", "retry_after": ""},
@@ -24,6 +24,7 @@ ACTION_PARAMS: dict[str, dict] = {
     "drop_before": {},
     "drop_after": {},
     "truncate": {},
+    "empty": {"process": True},
 }
 COMMON_KEYS = {"method", "path", "action", "times"}
 
@@ -39,6 +40,9 @@ def _validate_param(name: str, value) -> None:
     elif name == "delay_seconds":
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
             raise ApiError(f"Invalid delay_seconds {value!r}: expected a number of seconds >= 0.")
+    elif name == "process":
+        if not isinstance(value, bool):
+            raise ApiError(f"Invalid process {value!r}: expected true or false.")
     elif not isinstance(value, str):
         raise ApiError(f"Invalid fault parameter {name}={value!r}: expected a string.")
 

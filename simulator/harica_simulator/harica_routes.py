@@ -10,6 +10,8 @@ from aiohttp import web
 
 from . import lifecycle
 from .admin_routes import admin_route_table
+from .bulk_routes import bulk_route_table
+from .directory_routes import directory_route_table
 from .errors import ApiError
 from .request_bodies import optional_field, read_json_object, required_transaction_id
 from .revocation import approver_revoke, parse_revocation
@@ -102,6 +104,8 @@ def harica_route_table() -> list[web.RouteDef]:
         *request_routes("smime", decisions=False),
         *request_routes("clientauth", decisions=False),
         *admin_route_table(),
+        *directory_route_table(),
+        *bulk_route_table(),
         web.get("/login", login_page),
         web.route("*", r"/cm/v1{tail:(/.*)?}", not_implemented),
     ]

@@ -2,7 +2,8 @@
 
 Each such request first gets a log entry and the first matching fault. Then the API key
 and the path's role are checked and the route handler runs. Last, the log entry gets
-the status that was sent, or null when the connection was dropped.
+the status that was sent (null when the connection was dropped) and the seconds that
+the simulator spent on the request.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 from aiohttp import web
 
@@ -17,7 +19,8 @@ from . import request_log
 from .accounts import User, find_user_by_key
 from .errors import ApiError
 from .faults import take_fault
-from .responses import SIMULATOR, USER, harica_error, html_error, login_redirect
+from .multipart_form import is_form_data, parse_form_data
+from .responses import BUFFERED, FORM, SIMULATOR, USER, harica_error, html_error, login_redirect
 from .state import Simulator
 
 logger = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ APPROVER_PATH = re.compile(r"^/cm/v1/enterprise/(?:requests|accept|cancel|revoke
 ADMIN_PATH = re.compile(r"^/cm/v1/(?:admin|bulk)(?:/|$)")
 # Actions that produce their response without running the handler.
 SHORT_CIRCUIT_ACTIONS = ("status", "html", "redirect", "drop_before")
+# Actions that need the whole response in memory, so list handlers must not stream it.
+BUFFERED_ACTIONS = ("drop_after", "truncate", "empty")
 # Response headers that the truncate fault writes itself.
 FRAMING_HEADERS = {"content-length", "transfer-encoding", "connection"}
 
@@ -83,7 +88,7 @@ async def process(sim: Simulator, request: web.Request, handler, user: User | No
         return await handler(request)
     except ApiError as error:
         logger.info("Rejected %s %s with %d: %s", request.method, request.path, error.status, error.message)
-        return harica_error(sim, error.message, error.status)
+        return harica_error(sim, error.message, error.status, error.details)
     except web.HTTPException as error:
         return web.Response(status=error.status, text=error.text, headers=error.headers)
     except Exception:  # noqa: BLE001 - any bug must still produce a response and a log line
@@ -137,6 +142,10 @@ async def respond(sim: Simulator, request: web.Request, handler, user, fault) ->
         return response, response.status
     if action == "delay":
         await asyncio.sleep(fault["delay_seconds"])
+    if action == "empty":
+        if fault["process"]:
+            await process(sim, request, handler, user)
+        return web.Response(status=200), 200
     response = await process(sim, request, handler, user)
     if action == "drop_after":
         drop_connection(request)
@@ -146,18 +155,33 @@ async def respond(sim: Simulator, request: web.Request, handler, user, fault) ->
     return response, response.status
 
 
+async def read_logged_body(request: web.Request) -> object:
+    """Read the body and return its log form. A form is parsed here and kept for the handler."""
+    raw = await request.read()
+    if not is_form_data(request.headers.get("Content-Type", "")):
+        return request_log.summarize_body(raw)
+    try:
+        parts = parse_form_data(request.headers["Content-Type"], raw)
+    except ApiError as error:
+        return {"form_error": error.message}
+    request[FORM] = parts
+    return request_log.summarize_form(parts)
+
+
 @web.middleware
 async def harica_middleware(request: web.Request, handler) -> web.StreamResponse:
     if not is_logged_path(request.path):
         return await handler(request)
+    started = time.perf_counter()
     sim = request.app[SIMULATOR]
-    body = request_log.summarize_body(await request.read())
+    body = await read_logged_body(request)
     seq = request_log.start_entry(
         sim.store, request.method, request.path, request.rel_url.raw_query_string, connection_id(request), body
     )
     api_key = request.headers.get(API_KEY_HEADER)
     user = find_user_by_key(sim.store, api_key) if api_key else None
     fault = take_fault(sim.store, request.method, request.path)
+    request[BUFFERED] = fault is not None and fault["action"] in BUFFERED_ACTIONS
     status = None
     try:
         response, status = await respond(sim, request, handler, user, fault)
@@ -168,5 +192,6 @@ async def harica_middleware(request: web.Request, handler) -> web.StreamResponse
             status=status,
             fault=fault["action"] if fault else None,
             user=user.email if user else None,
+            handler_seconds=time.perf_counter() - started,
         )
     return response

@@ -7,9 +7,12 @@ growing across clears and resets, so a reader's `since` stays valid.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
+from .bulk_csv import count_data_rows
+from .multipart_form import FormPart
 from .store import Store
 
 # Maximum number of characters of a non-JSON body kept in the log.
@@ -27,6 +30,21 @@ def summarize_body(raw: bytes) -> object:
         return text[:TEXT_BODY_LIMIT]
 
 
+def summarize_form(parts: list[FormPart]) -> dict:
+    """Describe a multipart form without its contents, which may hold pickup passwords.
+
+    Keeps the field names and, for the first file, its name, its number of CSV data rows
+    (null when it is not readable CSV) and its SHA-256 digest.
+    """
+    summary: dict = {"form_fields": [part.name for part in parts]}
+    files = [part for part in parts if part.filename is not None]
+    if files:
+        summary["file_name"] = files[0].filename
+        summary["csv_rows"] = count_data_rows(files[0].content)
+        summary["csv_sha256"] = hashlib.sha256(files[0].content).hexdigest()
+    return summary
+
+
 def start_entry(store: Store, method: str, path: str, query: str, connection: str | None, body: object) -> int:
     cursor = store.execute(
         "INSERT INTO request_log (received_at, method, path, query, connection, body) VALUES (?, ?, ?, ?, ?, ?)",
@@ -35,10 +53,12 @@ def start_entry(store: Store, method: str, path: str, query: str, connection: st
     return cursor.lastrowid
 
 
-def finish_entry(store: Store, seq: int, *, status: int | None, fault: str | None, user: str | None) -> None:
+def finish_entry(
+    store: Store, seq: int, *, status: int | None, fault: str | None, user: str | None, handler_seconds: float
+) -> None:
     store.execute(
-        "UPDATE request_log SET status = ?, fault = ?, user = ? WHERE seq = ?",
-        (status, fault, user, seq),
+        "UPDATE request_log SET status = ?, fault = ?, user = ?, handler_seconds = ? WHERE seq = ?",
+        (status, fault, user, handler_seconds, seq),
     )
 
 
@@ -56,6 +76,7 @@ def entries_since(store: Store, since: int) -> dict:
             "user": row["user"],
             "connection": row["connection"],
             "body": json.loads(row["body"]),
+            "handler_seconds": row["handler_seconds"],
         }
         for row in rows
     ]

@@ -14,6 +14,11 @@ from .state import Simulator
 SIMULATOR = web.AppKey("simulator", Simulator)
 # Request key under which the middleware stores the User of the X-API-Key header.
 USER = "harica_user"
+# Request key under which the middleware stores the parsed fields of a multipart/form-data body.
+FORM = "harica_form"
+# Request key that is true when a fault needs the whole response body in memory, so a
+# list must be built as one body instead of being streamed.
+BUFFERED = "harica_buffered"
 
 LOGIN_PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -47,8 +52,8 @@ def harica_json(sim: Simulator, payload, status: int = 200) -> web.Response:
     return web.Response(status=status, text=json.dumps(shaped), content_type="application/json")
 
 
-def harica_error(sim: Simulator, message: str, status: int) -> web.Response:
-    return harica_json(sim, {"message": message}, status)
+def harica_error(sim: Simulator, message: str, status: int, details: dict | None = None) -> web.Response:
+    return harica_json(sim, {"message": message, **(details or {})}, status)
 
 
 def control_json(payload, status: int = 200) -> web.Response:

@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .app import build_app
+from .accounts import backfill_version_2_enterprises
 from .certificates import backfill_version_1_rows
 from .state import Simulator
 
@@ -44,6 +45,7 @@ async def serve(state_dir: Path, host: str, port: int, tls: bool, ready_file: Pa
     """Serve until SIGTERM or SIGINT, then shut down cleanly."""
     sim = Simulator.open(state_dir)
     backfill_version_1_rows(sim.store)
+    backfill_version_2_enterprises(sim.store, sim.clock.now())
 
     ssl_context = make_ssl_context(sim) if tls else None
     runner = web.AppRunner(build_app(sim), access_log=None, handle_signals=False)

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "ssl_validity_days": 199,
     "issuance_hint": "field",
     "already_revoked": "error",
+    "bulk_key_type": "ec-p256",
+    "p7b_encoding": "der",
 }
 
 CHOICES: dict[str, tuple] = {
@@ -32,6 +34,8 @@ CHOICES: dict[str, tuple] = {
     "permission_denied": ("redirect", "status"),
     "issuance_hint": ("field", "flags", "none"),
     "already_revoked": ("error", "success"),
+    "bulk_key_type": ("ec-p256", "rsa-2048"),
+    "p7b_encoding": ("der", "ber_indefinite"),
 }
 
 

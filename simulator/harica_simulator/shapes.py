@@ -30,7 +30,12 @@ OPENSSL_SHORT_NAMES = {
     NameOID.LOCALITY_NAME: "L",
     NameOID.EMAIL_ADDRESS: "emailAddress",
     NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.GIVEN_NAME: "GN",
+    NameOID.SURNAME: "SN",
 }
+# Labels of `dN` attributes that RFC 4514 does not name, as .NET's X500DistinguishedName
+# prints them. NOTE: that HARICA (an ASP.NET service) uses the .NET labels is a guess.
+DN_LABELS = {NameOID.GIVEN_NAME: "G", NameOID.SURNAME: "SN"}
 
 
 def format_timestamp(seconds: float | None) -> str | None:
@@ -94,7 +99,7 @@ def openssl_name(name: x509.Name) -> str:
 
 def harica_dn(name: x509.Name) -> str:
     """Format a name as HARICA's `dN` and `issuerDN` fields do: `CN=host, O=Example, C=GR`."""
-    return ", ".join(attribute.rfc4514_string() for attribute in reversed(list(name)))
+    return ", ".join(attribute.rfc4514_string(DN_LABELS) for attribute in reversed(list(name)))
 
 
 def pem_bundle(certificates: list[x509.Certificate]) -> str:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Times are Unix seconds (REAL) on the simulator clock, except request_log.received_at
 # and api_keys.created_at, which are real wall-clock time. Lists are JSON text.
@@ -26,14 +26,23 @@ CREATE TABLE IF NOT EXISTS enterprises (
     organization_id TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     country TEXT NOT NULL,
-    domains TEXT NOT NULL
+    domains TEXT NOT NULL,
+    localized_name TEXT,
+    state TEXT,
+    locality TEXT,
+    organizational_unit TEXT,
+    domain_validity TEXT,
+    group_id TEXT
 );
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
     email TEXT NOT NULL UNIQUE COLLATE NOCASE,
     name TEXT NOT NULL,
     roles TEXT NOT NULL,
-    all_enterprises INTEGER NOT NULL
+    all_enterprises INTEGER NOT NULL,
+    given_name TEXT,
+    surname TEXT,
+    created_at REAL
 );
 CREATE TABLE IF NOT EXISTS user_enterprises (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -129,7 +138,8 @@ CREATE TABLE IF NOT EXISTS request_log (
     fault TEXT,
     user TEXT,
     connection TEXT,
-    body TEXT
+    body TEXT,
+    handler_seconds REAL
 );
 """
 
@@ -151,6 +161,21 @@ VERSION_2_COLUMNS = {
         ("revoked_via", "TEXT"),
         ("revoked_by", "TEXT"),
     ],
+}
+
+# Columns added in schema version 3. enterprises.domain_validity is JSON text mapping
+# each domain to the Unix time when its validation expires.
+VERSION_3_COLUMNS = {
+    "enterprises": [
+        ("localized_name", "TEXT"),
+        ("state", "TEXT"),
+        ("locality", "TEXT"),
+        ("organizational_unit", "TEXT"),
+        ("domain_validity", "TEXT"),
+        ("group_id", "TEXT"),
+    ],
+    "users": [("given_name", "TEXT"), ("surname", "TEXT"), ("created_at", "REAL")],
+    "request_log": [("handler_seconds", "REAL")],
 }
 
 # Tables emptied by a reset, children first. The meta table is handled separately
@@ -183,12 +208,13 @@ class Store:
         self.set_meta("schema_version", SCHEMA_VERSION)
 
     def _add_missing_columns(self) -> None:
-        """Bring a version 1 database to the current columns. New databases have them all."""
-        for table, columns in VERSION_2_COLUMNS.items():
-            present = {row["name"] for row in self.query(f"PRAGMA table_info({table})")}
-            for name, declaration in columns:
-                if name not in present:
-                    self.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+        """Bring a version 1 or 2 database to the current columns. New databases have them all."""
+        for added in (VERSION_2_COLUMNS, VERSION_3_COLUMNS):
+            for table, columns in added.items():
+                present = {row["name"] for row in self.query(f"PRAGMA table_info({table})")}
+                for name, declaration in columns:
+                    if name not in present:
+                        self.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         self.conn.close()

@@ -159,9 +159,19 @@ class Control:
         self.call("POST", "reset")
 
     def create_enterprise(
-        self, name: str, domains: list[str], organization_id: str | None = None, country: str = "GR"
+        self,
+        name: str,
+        domains: list[str],
+        organization_id: str | None = None,
+        country: str = "GR",
+        **details,
     ) -> dict:
-        payload = {"name": name, "domains": domains, "country": country}
+        """Create an enterprise and return its control record.
+
+        `details`: localized_name, state, locality, organizational_unit, group_id, and
+        validity (one ISO 8601 time, or a dict of domain names and times).
+        """
+        payload = {"name": name, "domains": domains, "country": country, **details}
         if organization_id is not None:
             payload["organization_id"] = organization_id
         return self.call("POST", "enterprises", payload)
@@ -174,10 +184,19 @@ class Control:
         name: str | None = None,
         enterprise_ids: list[str] | None = None,
         api_key: str | None = None,
+        given_name: str | None = None,
+        surname: str | None = None,
     ) -> dict:
         """Create a user and return {"email", "roles", "api_key"}."""
         payload: dict = {"email": email, "roles": roles}
-        for key, value in (("name", name), ("enterprise_ids", enterprise_ids), ("api_key", api_key)):
+        optional = {
+            "name": name,
+            "enterprise_ids": enterprise_ids,
+            "api_key": api_key,
+            "given_name": given_name,
+            "surname": surname,
+        }
+        for key, value in optional.items():
             if value is not None:
                 payload[key] = value
         return self.call("POST", "users", payload)

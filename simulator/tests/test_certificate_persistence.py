@@ -1,4 +1,4 @@
-"""Certificates across restarts, and a database written by schema version 1."""
+"""Certificates across restarts, and databases written by schema versions 1 and 2."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlite3
 import requests
 
 from harica_simulator.key_pool import POOL_FILE
-from harica_simulator.store import VERSION_2_COLUMNS
+from harica_simulator.store import SCHEMA_VERSION, VERSION_2_COLUMNS, VERSION_3_COLUMNS
 from harica_simulator.testing import Control, start_simulator
 
 ADMIN_KEY = "persistence-admin-key"
@@ -81,4 +81,39 @@ def test_version_1_database_is_migrated(tmp_path):
         assert request["transactionStatus"] == "Completed"
         with sqlite3.connect(state_dir / "simulator.db") as conn:
             version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        assert version == "2"
+        assert version == str(SCHEMA_VERSION)
+
+
+def downgrade_to_version_2(database) -> None:
+    """Drop the columns that schema version 3 added."""
+    with sqlite3.connect(database) as conn:
+        for table, columns in VERSION_3_COLUMNS.items():
+            for name, _ in columns:
+                conn.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+def test_version_2_database_is_migrated(tmp_path):
+    state_dir = tmp_path / "state"
+    with start_simulator(state_dir) as sim:
+        control = Control(sim.url, sim.tls_ca)
+        seed_accounts(control)
+        api_get(sim, "/cm/v1/admin/users", ADMIN_KEY)
+        sim.stop()
+        downgrade_to_version_2(state_dir / "simulator.db")
+
+        sim.start()
+
+        enterprise = api_get(sim, "/cm/v1/admin/enterprises", ADMIN_KEY).json()[0]
+        assert enterprise["groupId"]
+        assert enterprise["validity"]
+        assert enterprise["organizationLocalized"] == "Example University"
+        users = api_get(sim, "/cm/v1/admin/users", ADMIN_KEY).json()
+        assert [user["createdAt"] for user in users] == [None, None]
+        assert users[0]["givenName"] == "admin"
+        entries = control.log()["entries"]
+        assert entries[0]["handler_seconds"] is None
+        assert isinstance(entries[-1]["handler_seconds"], float)
+        with sqlite3.connect(state_dir / "simulator.db") as conn:
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        assert version == str(SCHEMA_VERSION)

@@ -22,6 +22,8 @@ DEFAULTS = {
     "ssl_validity_days": 199,
     "issuance_hint": "field",
     "already_revoked": "error",
+    "bulk_key_type": "ec-p256",
+    "p7b_encoding": "der",
 }
 
 
