@@ -34,8 +34,8 @@ def certificate_profile(certificate: t.Mapping[str, t.Any], certificate_type: st
     """
     profiles = PROFILES[certificate_type]
     raw = {str(key).lower(): value for key, value in certificate.get("raw", {}).items()}
-    words = [str(value).lower() for value in (certificate.get("product"), raw.get("certtype"), raw.get("profile"),
-                                               raw.get("transactiontypename")) if value]
+    fields = (certificate.get("product"), raw.get("certtype"), raw.get("profile"), raw.get("transactiontypename"))
+    words = [str(value).lower() for value in fields if value]
     for name, profile in profiles.items():
         if any(profile.cert_type.lower() in word for word in words):
             return name

@@ -223,10 +223,12 @@ class BulkTask:
             try:
                 fresh = CertificateIndex.read(self.client, self.type)
             except HaricaAPIError as exc:
+                detail = (
+                    f"{reason}. Reading the certificates again failed too: {exc.message} Check with"
+                    " harica_certificate_info before running the task again."
+                )
                 for row in batch:
-                    self._finish(row, UNKNOWN, detail=f"{reason}. Reading the certificates again failed too:"
-                                                     f" {exc.message} Check with harica_certificate_info before"
-                                                     " running the task again.")
+                    self._finish(row, UNKNOWN, detail=detail)
                 return UNKNOWN
             found = {row.number: match for row in batch if (match := fresh.match_new(row, index)) is not None}
             if len(found) == len(batch) or self.clock() >= deadline:

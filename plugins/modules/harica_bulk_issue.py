@@ -135,8 +135,8 @@ options:
     type: str
   dest:
     description:
-      - Directory where each row's files are written, named from the primary email:
-        C(<email>.<type>.crt), C(.chain.crt), C(.fullchain.crt) in PEM, and C(.p12)
+      - Directory where each row's files are written, named from the primary email as
+        C(<email>.<type>.crt), C(.chain.crt) and C(.fullchain.crt) in PEM, and C(.p12)
         (mode 0600) for a row with a pickup password.
       - A skipped CSR row whose files are missing gets them again.
     type: path

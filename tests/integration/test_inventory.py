@@ -1,0 +1,208 @@
+"""The harica.certmanager.harica inventory plugin against the simulator."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ADMIN_KEY, ALL_KEYS, HERE, _environment
+
+GOLDEN = HERE / "golden" / "inventory_list.json"
+ORGANIZATION = "0b9c7f2e-5a3d-4c1b-9e8f-6a7b8c9d0e1f"
+FAR_START, FAR_END = "2026-01-01T00:00:00Z", "2030-01-01T00:00:00Z"
+REVOCATION = {"reason_code": "4.9.1.1.1.1", "at": "2026-06-01T00:00:00Z"}
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@pytest.fixture
+def data_set(world):
+    """Seed a fixed data set; return the not_after of the certificate that expires soon."""
+    control = world.control
+    control.reset()
+    control.create_enterprise("Example University", ["example.org"], organization_id=ORGANIZATION)
+    control.create_user("admin@example.org", ["enterprise_admin"], api_key=ADMIN_KEY)
+    soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10, hours=12)).replace(microsecond=0)
+    fixed = {"not_before": FAR_START, "not_after": FAR_END}
+    seeds = [
+        ("A1", "ssl", {"names": ["WWW.Example.org."]}, fixed),
+        ("B2", "ssl", {"names": ["*.example.org"]}, fixed),
+        ("C3", "ssl", {"names": ["bücher.example.org"]}, fixed),
+        ("D4", "ssl", {"names": ["app.example.org"]}, {"not_before": "2025-06-01T00:00:00Z", "not_after": FAR_END}),
+        ("D5", "ssl", {"names": ["App.example.org", "api.example.org"]}, fixed),
+        ("E6", "smime", {"emails": ["Maria@Example.org"]}, fixed),
+        ("F7", "ssl", {"names": ["old.example.org"]}, {"not_before": "2024-01-01T00:00:00Z", "not_after": "2025-01-01T00:00:00Z"}),
+        ("A8", "ssl", {"names": ["gone.example.org"], "revoked": REVOCATION}, fixed),
+        ("B9", "ssl", {"names": ["soon.example.org"]}, {"not_after": soon.strftime("%Y-%m-%dT%H:%M:%SZ"), "validity_days": 90}),
+        ("CA", "clientauth", {"emails": ["device1@example.org"]}, fixed),
+    ]
+    for serial, kind, names, dates in seeds:
+        control.create_certificate(type=kind, serial=serial, requester_email="admin@example.org", **names, **dates)
+    return soon
+
+
+def write_source(world, **options):
+    source = {
+        "plugin": "harica.certmanager.harica",
+        "api_url": world.simulator.url,
+        "ca_path": world.simulator.tls_ca,
+        "statuses": ["valid", "expired", "revoked"],
+        **options,
+    }
+    path = world.tmp_path / "demo.harica.yml"
+    path.write_text(yaml.safe_dump(source))
+    return path
+
+
+def run_inventory(world, collections_path, source, *arguments, api_key=ADMIN_KEY, env=None,
+                  command="ansible-inventory"):
+    environment = _environment(collections_path, world.tmp_path / "unused.json", world, api_key)
+    environment.update(env or {})
+    before = world.control.log()["last_seq"]
+    command = [str(Path(sys.executable).with_name(command)), "-i", str(source), *arguments]
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600, check=False)
+    log = world.control.log(since=before)["entries"]
+    return completed, log
+
+
+def plain(value):
+    """Remove the markers that ansible-core 2.19 and later put on untrusted strings in --list."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def listed(world, collections_path, source, *arguments, **options):
+    completed, log = run_inventory(world, collections_path, source, "--list", *arguments, **options)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return plain(json.loads(completed.stdout)), log
+
+
+def normalized(inventory, soon):
+    """Check and blank the values that depend on the time of the run and on random ids."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for variables in inventory["_meta"]["hostvars"].values():
+        not_after = datetime.datetime.strptime(variables["harica_not_after"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        expected = math.floor((not_after - now).total_seconds() / 86400)
+        assert variables["harica_days_remaining"] in (expected, expected - 1)
+        variables["harica_days_remaining"] = "<recomputed>"
+        if variables["harica_not_after"] == soon.strftime("%Y-%m-%dT%H:%M:%SZ"):
+            variables["harica_not_after"] = "<soon>"
+            variables["harica_not_before"] = "<soon minus 90 days>"
+        if UUID.match(variables["harica_transaction_id"] or ""):
+            variables["harica_transaction_id"] = "<uuid>"
+    # ansible-core 2.19 and later add a serialisation profile; the order of groups and
+    # hosts is not part of the plugin's contract.
+    inventory["_meta"].pop("profile", None)
+    for name, group in inventory.items():
+        if name != "_meta":
+            for key in ("hosts", "children"):
+                if key in group:
+                    group[key] = sorted(group[key])
+    return inventory
+
+
+def test_list_matches_golden(world, collections_path, data_set):
+    inventory, log = listed(world, collections_path, write_source(world))
+    assert [entry["path"] for entry in log] == [f"/cm/v1/admin/certificates/list/{status}"
+                                                for status in ("valid", "expired", "revoked")]
+    actual = normalized(inventory, data_set)
+    assert actual == json.loads(GOLDEN.read_text())
+
+
+def test_graph_shows_groups(world, collections_path, data_set):
+    completed, _log = run_inventory(world, collections_path, write_source(world), "--graph")
+    assert completed.returncode == 0, completed.stderr
+    for group in ("@harica_valid", "@harica_expired", "@harica_revoked", "@harica_expiring", "@harica_ssl",
+                  "@harica_smime", "@harica_clientauth"):
+        assert group in completed.stdout
+    assert "|--www.example.org" in completed.stdout
+
+
+def test_default_reads_valid_only(world, collections_path, data_set):
+    source = write_source(world)
+    text = yaml.safe_load(source.read_text())
+    del text["statuses"]
+    source.write_text(yaml.safe_dump(text))
+    inventory, log = listed(world, collections_path, source)
+    assert [entry["path"] for entry in log] == ["/cm/v1/admin/certificates/list/valid"]
+    assert "old.example.org" not in inventory["_meta"]["hostvars"]
+    assert "gone.example.org" not in inventory["_meta"]["hostvars"]
+
+
+def test_constructed_options(world, collections_path, data_set):
+    source = write_source(
+        world,
+        compose={"tls_port": "8000 + 443", "short_serial": "harica_serial_number | lower"},
+        groups={"example_hosts": "'example.org' in inventory_hostname"},
+        keyed_groups=[{"key": "harica_type", "prefix": "kind"}],
+        certificate_types=["ssl"],
+        local_connection=False,
+        hostname_source="serial",
+    )
+    inventory, _log = listed(world, collections_path, source)
+    hostvars = inventory["_meta"]["hostvars"]
+    assert sorted(hostvars) == ["A1", "A8", "B2", "B9", "C3", "D4", "D5", "F7"]
+    assert str(hostvars["A1"]["tls_port"]) == "8443"
+    assert hostvars["A1"]["short_serial"] == "a1"
+    assert "ansible_connection" not in hostvars["A1"]
+    assert sorted(inventory["kind_ssl"]["hosts"]) == sorted(hostvars)
+    assert "example_hosts" not in inventory
+
+
+def test_cache_serves_second_run(world, collections_path, data_set):
+    cache_dir = world.tmp_path / "cache"
+    source = write_source(world, cache=True, cache_plugin="ansible.builtin.jsonfile",
+                          cache_connection=str(cache_dir), cache_timeout=3600)
+    first, first_log = listed(world, collections_path, source)
+    assert len(first_log) == 3
+    stamps = {path: path.stat().st_mtime_ns for path in cache_dir.iterdir()}
+    second, second_log = listed(world, collections_path, source)
+    assert second_log == []
+    assert second == first
+    assert {path: path.stat().st_mtime_ns for path in cache_dir.iterdir()} == stamps
+    flushed, flushed_log = run_inventory(world, collections_path, source, str(HERE / "playbooks" / "noop.yml"),
+                                         "--flush-cache", command="ansible-playbook")
+    assert flushed.returncode == 0, flushed.stdout + flushed.stderr
+    assert len(flushed_log) == 3
+
+
+def test_key_hidden_at_high_verbosity(world, collections_path, data_set):
+    key_file = world.tmp_path / "admin.key"
+    key_file.write_text(ADMIN_KEY + "\n")
+    cache_dir = world.tmp_path / "cache"
+    source = write_source(world, api_key="{{ lookup('ansible.builtin.file', '%s') }}" % key_file, cache=True,
+                          cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
+    completed, log = run_inventory(world, collections_path, source, "--list", "-vvvv", api_key=None)
+    assert completed.returncode == 0, completed.stderr
+    assert log and all(entry["user"] == "admin@example.org" for entry in log)
+    for key in ALL_KEYS:
+        assert key not in completed.stdout + completed.stderr
+        for path in cache_dir.iterdir():
+            assert key not in path.read_text()
+    assert "harica: GET /cm/v1/admin/certificates/list/valid:" in completed.stdout
+
+
+def test_progress_only_when_verbose(world, collections_path, data_set):
+    completed, _log = run_inventory(world, collections_path, write_source(world), "--list")
+    assert "harica: GET" not in completed.stdout + completed.stderr
+
+
+def test_approver_key_is_refused(world, collections_path, data_set):
+    world.control.create_user("ssl@example.org", ["ssl_approver"], api_key="approver-only-key-0f9e8d")
+    completed, _log = run_inventory(world, collections_path, write_source(world), "--list",
+                                    api_key="approver-only-key-0f9e8d")
+    assert "needs the Enterprise Admin role" in completed.stderr
+    assert "approver-only-key-0f9e8d" not in completed.stdout + completed.stderr
