@@ -59,6 +59,12 @@ class RequestStore:
         raw = extract_one(payload, path=path)
         return self._normalize(raw) if raw else None
 
+    def all(self) -> list[dict[str, t.Any]]:
+        """Return every request of the type in one call."""
+        path = _api.requests_path(self.type.name)
+        payload = self.client.get_json(path, action=f"list the {self.type.label} requests")
+        return [self._normalize(raw) for raw in extract_list(payload, path=path)]
+
     def list(self, status: str) -> list[dict[str, t.Any]]:
         """Return the requests in one status; the status is checked here as well."""
         path = _api.requests_by_status_path(self.type.name, status)

@@ -17,7 +17,12 @@ from ansible_collections.harica.certmanager.plugins.module_utils._pem import (
     assemble_chain,
     certificate_details,
 )
-from ansible_collections.harica.certmanager.plugins.module_utils._records import LIST_WRAPPER_KEYS, Record, extract_one
+from ansible_collections.harica.certmanager.plugins.module_utils._records import (
+    LIST_WRAPPER_KEYS,
+    Record,
+    extract_one,
+    parse_sans,
+)
 from ansible_collections.harica.certmanager.plugins.module_utils._values import (
     days_remaining,
     format_serial,
@@ -51,7 +56,6 @@ ISSUANCE_FIELDS = ("issuanceType", "issuanceMethod", "issuedVia", "issuedThrough
 ISSUANCE_WORDS = {"single": "single", "bulk": "bulk", "acme": "acme"}
 ISSUANCE_FLAGS = (("isAcme", "acme"), ("isBulk", "bulk"))
 
-_SAN_ENTRY = re.compile(r"^\s*(?P<kind>[A-Za-z0-9 ]+?)\s*[=:]\s*(?P<value>.+?)\s*$")
 _DN_CN = re.compile(r"(?:^|,)\s*CN\s*=\s*(?P<cn>[^,]+)", re.IGNORECASE)
 
 
@@ -103,27 +107,6 @@ class CertificateStore:
     def _list(self, path: str, action: str) -> list[dict[str, t.Any]]:
         records = self.client.iter_list(path, action=action, wrapper_keys=LIST_WRAPPER_KEYS)
         return [self.normalize(raw) for raw in records if isinstance(raw, dict)]
-
-
-def parse_sans(text: t.Any) -> tuple[list[str], list[str]]:
-    """Return the DNS names and email addresses of a ``sANS`` string.
-
-    HARICA writes them as ``DNS Name=a.example.org, RFC822 Name=x@example.org``; the
-    openssl forms ``DNS:`` and ``email:`` are read too.
-    """
-    dns_names: list[str] = []
-    emails: list[str] = []
-    entries = text if isinstance(text, list) else str(text or "").split(",")
-    for entry in entries:
-        match = _SAN_ENTRY.match(str(entry))
-        if not match:
-            continue
-        kind = match["kind"].replace(" ", "").lower()
-        if kind in ("dnsname", "dns"):
-            dns_names.append(normalize_dns_name(match["value"]))
-        elif kind in ("rfc822name", "email", "rfc822"):
-            emails.append(match["value"].lower())
-    return dns_names, emails
 
 
 def certificate_type(word: t.Any, usages: t.Sequence[str] = ()) -> str | None:

@@ -12,6 +12,7 @@ or wrapped in an object.
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaResponseError
@@ -26,6 +27,8 @@ from ansible_collections.harica.certmanager.plugins.module_utils._values import 
     normalize_dns_name,
     parse_timestamp,
 )
+
+_SAN_ENTRY = re.compile(r"^\s*(?P<kind>[A-Za-z0-9 ]+?)\s*[=:]\s*(?P<value>.+?)\s*$")
 
 # Keys under which a list response may be wrapped in an object.
 LIST_WRAPPER_KEYS = ("certificates", "items", "results", "data", "requests", "value")
@@ -143,10 +146,32 @@ def request_names(domains: t.Iterable[t.Mapping[str, t.Any]]) -> list[str]:
     return names
 
 
+def parse_sans(text: t.Any) -> tuple[list[str], list[str]]:
+    """Return the DNS names and email addresses of a ``sANS`` string.
+
+    HARICA writes them as ``DNS Name=a.example.org, RFC822 Name=x@example.org``; the
+    openssl forms ``DNS:`` and ``email:`` are read too.
+    """
+    dns_names: list[str] = []
+    emails: list[str] = []
+    entries = text if isinstance(text, list) else str(text or "").split(",")
+    for entry in entries:
+        match = _SAN_ENTRY.match(str(entry))
+        if not match:
+            continue
+        kind = match["kind"].replace(" ", "").lower()
+        if kind in ("dnsname", "dns"):
+            dns_names.append(normalize_dns_name(match["value"]))
+        elif kind in ("rfc822name", "email", "rfc822"):
+            emails.append(match["value"].lower())
+    return dns_names, emails
+
+
 def normalize_request(raw: t.Mapping[str, t.Any], *, request_type: str, now: t.Any) -> dict[str, t.Any]:
     """Return the normalised form of a request record (transaction)."""
     record = Record(raw)
     domains = request_domains(record)
+    san_dns, san_emails = parse_sans(record.get("sANS", "subjectAlternativeNames"))
     leaf, chain = assemble_chain(
         record.get("certificate", "pem", "certificatePem"), record.get("pemBundle", "bundle", "chain")
     )
@@ -158,7 +183,7 @@ def normalize_request(raw: t.Mapping[str, t.Any], *, request_type: str, now: t.A
         "status": normalize_request_status(record.get("transactionStatus", "status")),
         "product": record.get("transactionTypeName", "transactionType", "productType"),
         "domains": domains,
-        "names": request_names(domains),
+        "names": request_names(domains) or san_dns or san_emails,
         "requester_email": record.get("userEmail", "email"),
         "requester_name": record.get("user", "userName", "fullName"),
         "friendly_name": record.get("friendlyName"),
@@ -184,6 +209,7 @@ __all__ = (
     "extract_one",
     "normalize_request",
     "normalize_request_status",
+    "parse_sans",
     "request_domains",
     "request_names",
 )

@@ -6,7 +6,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import REQUESTER_KEY, assert_no_key, seed_request
+import pytest
+
+from conftest import REQUESTER_EMAIL, REQUESTER_KEY, assert_no_key, seed_request
 
 NAMES = ["app.example.org", "www.app.example.org"]
 
@@ -195,3 +197,37 @@ def test_own_request_is_refused(world, run_playbook):
     assert "Failed to accept SSL request" in run.outcome["msg"]
     assert run.outcome["error"]["status"] == 400
     assert run.outcome.get("changed", False) is False
+
+
+# harica_request_info
+
+
+def test_request_info_filters(world, run_playbook):
+    pending = seed_request(world, ["info1.example.org"])
+    done = seed_request(world, ["info2.example.org"])
+    assert run_playbook(extra={"transaction_id": done}).returncode == 0
+    every = run_playbook("request_info.yml")
+    assert every.returncode == 0, every.output
+    assert {request["transaction_id"] for request in every.outcome["requests"]} == {pending, done}
+    assert [entry["path"] for entry in every.log] == ["/cm/v1/enterprise/requests/ssl"]
+    waiting = run_playbook("request_info.yml", extra={"status": "pending"})
+    assert [request["transaction_id"] for request in waiting.outcome["requests"]] == [pending]
+    by_name = run_playbook("request_info.yml", extra={"names": ["INFO2.example.org."]})
+    assert [request["transaction_id"] for request in by_name.outcome["requests"]] == [done]
+    by_requester = run_playbook("request_info.yml", extra={"requester_email": "nobody@example.org"})
+    assert by_requester.outcome["requests"] == []
+    one = run_playbook("request_info.yml", extra={"transaction_id": pending})
+    assert one.outcome["requests"][0]["status"] == "pending"
+    assert every.posts() == waiting.posts() == []
+
+
+@pytest.mark.parametrize("kind", ["smime", "clientauth"])
+def test_request_info_email_types(world, run_playbook, kind):
+    role = f"{kind}_approver"
+    key = f"{kind}-info-key-7a6b5c4d3e"
+    world.control.create_user(f"{kind}.info@example.org", [role], api_key=key)
+    created = getattr(world.control, f"create_{kind}_request")(["Person@example.org"], REQUESTER_EMAIL)
+    run = run_playbook("request_info.yml", extra={"request_type": kind, "names": ["person@example.org"]}, api_key=key)
+    assert run.returncode == 0, run.output
+    assert [request["transaction_id"] for request in run.outcome["requests"]] == [created["transactionId"]]
+    assert run.outcome["requests"][0]["names"] == ["person@example.org"]
