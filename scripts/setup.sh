@@ -4,7 +4,10 @@
 #
 # - installs Debian's shellcheck when it is missing, so the shellcheck sanity
 #   test runs instead of being skipped;
-# - creates one virtual environment per ansible-core release under .venvs/;
+# - installs Debian's chromium when it is missing, for the browser check of the
+#   audit report (tests/audit);
+# - creates one virtual environment per ansible-core release under .venvs/; the
+#   newest core's also gets Molecule and the browser check's DevTools client;
 # - links .collections/ansible_collections/harica/certmanager to this checkout;
 # - puts scripts/get_pip_offline.py where ansible-test looks for its cached pip
 #   bootstrap script, so ansible-test --venv works without downloading it.
@@ -15,11 +18,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Increase this when install_requirements changes, so that every venv
 # reinstalls its requirements on the next run.
-VENV_RECIPE_VERSION=1
+VENV_RECIPE_VERSION=2
+
+# Requirement files installed only into the newest core's venv: Molecule runs
+# and the browser check run there alone.
+NEWEST_CORE_REQUIREMENTS=(extensions/molecule/requirements.txt tests/audit/requirements.txt)
 
 main() {
     cd "$REPO_ROOT"
     ensure_shellcheck
+    ensure_chromium
     link_collection
 
     local core
@@ -29,27 +37,39 @@ main() {
     done
 }
 
-# Install shellcheck with apt-get, refreshing the package lists only when
-# apt-get cannot find the package in the current ones.
 ensure_shellcheck() {
-    if command -v shellcheck >/dev/null; then
+    ensure_debian_package shellcheck shellcheck
+}
+
+# Debian's chromium, started headless by tests/audit. Its DevTools client comes
+# from PyPI (tests/audit/requirements.txt) and downloads no browser.
+ensure_chromium() {
+    ensure_debian_package chromium chromium
+}
+
+# Install a Debian package with apt-get unless its command is on PATH,
+# refreshing the package lists only when apt-get cannot find the package in
+# the current ones.
+ensure_debian_package() {
+    local command_name=$1 package=$2
+    if command -v "$command_name" >/dev/null; then
         return
     fi
 
-    echo "setup: installing shellcheck with apt-get"
+    echo "setup: installing $package with apt-get"
     local output
-    if output=$(apt_install shellcheck 2>&1); then
+    if output=$(apt_install "$package" 2>&1); then
         return
     fi
 
     if ! grep -qE 'Unable to locate package|has no installation candidate' <<<"$output"; then
         printf '%s\n' "$output" >&2
-        die "apt-get install shellcheck failed; install shellcheck and run this script again"
+        die "apt-get install $package failed; install $package and run this script again"
     fi
 
-    echo "setup: apt-get has no package lists for shellcheck; running apt-get update"
+    echo "setup: apt-get has no package lists for $package; running apt-get update"
     apt-get update -q
-    apt_install shellcheck
+    apt_install "$package"
 }
 
 apt_install() {
@@ -110,7 +130,7 @@ requirements_hash() {
 
     {
         echo "recipe $VENV_RECIPE_VERSION, ansible-core $core, python $python"
-        for file in requirements.txt tests/requirements.txt simulator/pyproject.toml; do
+        for file in requirements.txt tests/requirements.txt simulator/pyproject.toml $(newest_core_files "$core"); do
             if [[ -f $file ]]; then
                 echo "== $file"
                 cat "$file"
@@ -142,13 +162,25 @@ ensure_venv() {
     echo "$expected_hash" >"$stamp"
 }
 
+# Print the requirement files that only the newest core's venv installs, when
+# the given core is the newest.
+newest_core_files() {
+    if [[ $1 == "$(newest_core)" ]]; then
+        printf '%s\n' "${NEWEST_CORE_REQUIREMENTS[@]}"
+    fi
+}
+
 install_requirements() {
-    local core=$1 venv=$2
+    local core=$1 venv=$2 file
     local arguments=(--quiet "ansible-core==$core.*" -r requirements.txt -r tests/requirements.txt)
 
     if [[ -f simulator/pyproject.toml ]]; then
         arguments+=(-e simulator)
     fi
+
+    for file in $(newest_core_files "$core"); do
+        arguments+=(-r "$file")
+    done
 
     echo "setup: installing ansible-core $core and the requirements into $venv"
     "$venv/bin/python" -m pip install "${arguments[@]}"

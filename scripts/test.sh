@@ -31,10 +31,15 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
   shapes-CORE       pytest tests/integration -m shapes: the demo playbook and
                     the read paths under each response-shape alternative of
                     the simulator; runs on the newest core only
+  molecule-CORE     molecule test on every scenario of extensions/molecule (the
+                    certificate_audit role against the simulator and loopback
+                    TLS servers); runs on the newest core only
+  browser           pytest tests/audit: the HTML audit report in headless
+                    Chromium (Debian's chromium), on the newest core's venv
 
 A STAGE argument is a stage name, a kind (simulator, sanity, units,
-integration, shapes) that selects that kind on every core, or a core that
-selects every stage of that core. The stage names, in the order they run:
+integration, shapes, molecule, browser) that selects that kind on every core,
+or a core that selects every stage of that core. The stage names, in the order they run:
   $(all_stages | tr '\n' ' ')
 
 Example: scripts/test.sh sanity units-$(newest_core)
@@ -49,6 +54,8 @@ all_stages() {
         printf '%s\n' "sanity-$core" "units-$core" "integration-$core"
     done
     echo "shapes-$(newest_core)"
+    echo "molecule-$(newest_core)"
+    echo browser
 }
 
 # Succeed when the stage is selected by one of the arguments.
@@ -231,6 +238,46 @@ run_integration_tests() {
     ANSIBLE_COLLECTIONS_PATH=$(collections_dir)
     cd "$REPO_ROOT"
     run_pytest tests/integration -m "$marker"
+}
+
+# Print the directory of each Molecule scenario, sorted.
+molecule_scenarios() {
+    local file
+    for file in "$REPO_ROOT"/extensions/molecule/*/molecule.yml; do
+        if [[ -f $file ]]; then
+            basename "$(dirname "$file")"
+        fi
+    done
+}
+
+# Molecule finds the scenarios of a collection under extensions/molecule when it
+# runs in the collection root (galaxy.yml). Each scenario starts and stops its
+# own servers on 127.0.0.1.
+stage_molecule() {
+    local core=$1 scenarios scenario
+    mapfile -t scenarios < <(molecule_scenarios)
+    if [[ ${#scenarios[@]} -eq 0 ]]; then
+        echo "extensions/molecule contains no scenario"
+        return "$STAGE_SKIPPED"
+    fi
+
+    activate_venv "$core"
+    cd "$REPO_ROOT"
+    for scenario in "${scenarios[@]}"; do
+        echo "molecule test -s $scenario"
+        molecule test -s "$scenario"
+    done
+}
+
+stage_browser() {
+    if ! has_pytest_files "$REPO_ROOT/tests/audit"; then
+        echo "tests/audit contains no tests"
+        return "$STAGE_SKIPPED"
+    fi
+
+    activate_venv "$(newest_core)"
+    cd "$REPO_ROOT"
+    run_pytest tests/audit
 }
 
 # Run one stage in a subshell with errexit on, then print and record its result.
