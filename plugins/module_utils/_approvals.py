@@ -56,7 +56,7 @@ class RequestStore:
             payload = self.client.get_json(path, action=f"read {self.describe(transaction_id)}")
         except HaricaNotFoundError:
             return None
-        raw = extract_one(payload, path=path)
+        raw = extract_one(payload, path=path, record_keys=("transactionId",))
         return self._normalize(raw) if raw else None
 
     def all(self) -> list[dict[str, t.Any]]:

@@ -285,8 +285,8 @@ class BulkTask:
         changed = bool(counts.get(ISSUED)) or self.deliverer.changed
         summary = ", ".join(f"{count} {result}" for result, count in sorted(counts.items()))
         result = {"changed": changed, "entries": entries, "batches": self.batches, "msg": f"Rows: {summary}."}
-        if counts.get(FAILED) or counts.get(UNKNOWN):
-            first = next(entry for entry in entries if entry["result"] in (FAILED, UNKNOWN))
+        if counts.get(FAILED) or counts.get(UNKNOWN) or counts.get(NOT_SENT):
+            first = next(entry for entry in entries if entry["result"] in (FAILED, UNKNOWN, NOT_SENT))
             message = f"{result['msg']} First problem, row {first['row']} ({first['email']}): {first['detail']}"
             raise HaricaError(message, **{key: value for key, value in result.items() if key != "msg"})
         return result

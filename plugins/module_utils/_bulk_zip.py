@@ -35,7 +35,9 @@ if HAS_CRYPTOGRAPHY:
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import Row
 
-ZIP_SIGNATURE = b"PK\x03\x04"
+# A zip starts with a local file header, or, when it has no member, with the end of its
+# central directory (PKWARE APPNOTE, sections 4.3.7 and 4.3.16).
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 # A certificate file of a bulk zip is a few kilobytes; far larger is a fault or an attack.
 MAX_MEMBER_BYTES = 1024 * 1024
@@ -69,7 +71,7 @@ def check_answer(body: bytes, content_type: str) -> None:
     lowered = content_type.split(";", 1)[0].strip().lower()
     if not body:
         raise NotAZipError("The upload was answered with an empty body instead of a zip.")
-    if body.startswith(ZIP_SIGNATURE) and (not lowered or lowered in ZIP_CONTENT_TYPES):
+    if body.startswith(ZIP_SIGNATURES) and (not lowered or lowered in ZIP_CONTENT_TYPES):
         return
     message = server_message(body, content_type)
     if "html" in lowered or body.lstrip()[:1] == b"<":

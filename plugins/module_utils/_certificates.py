@@ -81,7 +81,7 @@ class CertificateStore:
             payload = self.client.get_json(path, action=f"look up certificate {format_serial(number)}")
         except HaricaNotFoundError:
             return None
-        raw = extract_one(payload, path=path)
+        raw = extract_one(payload, path=path, record_keys=("serial", "serialNumber", "certificate"))
         record = self.normalize(raw) if raw else None
         if record is not None and record["serial_number"] != format_serial(number):
             return None

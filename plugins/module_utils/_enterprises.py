@@ -106,7 +106,7 @@ class EnterpriseStore:
             payload = self.client.get_json(path, action=f"look up user {email}")
         except HaricaNotFoundError:
             return None
-        raw = extract_one(payload, path=path)
+        raw = extract_one(payload, path=path, record_keys=("email", "userEmail"))
         return normalize_user(raw) if raw else None
 
 

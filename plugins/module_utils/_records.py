@@ -100,10 +100,17 @@ def extract_list(payload: t.Any, *, path: str) -> list[t.Mapping[str, t.Any]]:
     return [item for item in payload if isinstance(item, dict)]
 
 
-def extract_one(payload: t.Any, *, path: str) -> t.Mapping[str, t.Any] | None:
-    """Return the record of a lookup response, or None when it contains no record."""
+def extract_one(payload: t.Any, *, path: str, record_keys: t.Sequence[str] = ()) -> t.Mapping[str, t.Any] | None:
+    """Return the record of a lookup response, or None when it contains no record.
+
+    An object with one of ``record_keys`` is the record itself, even when it also has a
+    list under a wrapper key (a user record lists its certificates); any other object
+    with a wrapper key is a wrapped list.
+    """
     if isinstance(payload, dict):
         lowered = {str(key).lower() for key in payload}
+        if lowered & {key.lower() for key in record_keys}:
+            return payload
         if lowered & set(LIST_WRAPPER_KEYS):
             records = extract_list(payload, path=path)
             return records[0] if records else None

@@ -251,3 +251,9 @@ def test_certificate_details_with_naive_cryptography(chain, monkeypatch):
 
     assert _pem._aware(OldCertificate(), "not_valid_after") == NOT_AFTER
     assert _pem._aware(OldCertificate(), "not_valid_before").tzinfo is not None
+
+
+def test_extract_one_record_with_wrapper_key():
+    user = {"email": "a@example.org", "certificates": []}
+    assert extract_one(user, path=PATH, record_keys=("email",)) == user
+    assert extract_one({"certificates": [{"serial": "1"}]}, path=PATH, record_keys=("email",)) == {"serial": "1"}

@@ -1,0 +1,255 @@
+"""harica_bulk_issue, harica_enterprise_info and harica_user_info against the simulator."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from conftest import ADMIN_KEY, APPROVER_KEY, assert_no_key
+
+BULK = "bulk_issue.yml"
+PASSWORDS = {"nikos@example.org": "Pickup-Nikos-2026", "eleni@example.org": "Pickup-Eleni-2026",
+             "giorgos@example.org": "Pickup-Giorgos-2026"}
+
+
+def csr_for(email, directory):
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, email)]))
+           .sign(key, hashes.SHA256()))
+    path = directory / f"{email}.csr"
+    path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    return str(path)
+
+
+@pytest.fixture
+def people(world):
+    directory = world.tmp_path / "csr"
+    directory.mkdir()
+    return [
+        {"email": "maria@example.org", "given_name": "Μαρία", "surname": "Παπαδοπούλου",
+         "profile": "natural_legal_lcp", "csr_path": csr_for("maria@example.org", directory)},
+        {"email": "nikos@example.org", "pickup_password": PASSWORDS["nikos@example.org"]},
+        {"email": "kostas@example.org", "csr_path": csr_for("kostas@example.org", directory),
+         "friendly_name": 'Kostas "K", Lab'},
+        {"email": "eleni@example.org", "given_name": "Ελένη", "surname": "Γεωργίου",
+         "profile": "natural_legal_lcp", "pickup_password": PASSWORDS["eleni@example.org"]},
+        {"email": "giorgos@example.org", "given_name": "Γιώργος", "surname": "Παπαδόπουλος",
+         "profile": "natural_legal_lcp", "pickup_password": PASSWORDS["giorgos@example.org"]},
+    ]
+
+
+@pytest.fixture
+def dest(world):
+    path = world.tmp_path / "issued"
+    path.mkdir()
+    return path
+
+
+def bulk(run_playbook, dest, rows=None, **extra):
+    variables = {"certificate_type": "smime", "enterprise": "example.org", "dest": str(dest), "settle_timeout": 3,
+                 "settle_interval": 1, **extra}
+    if rows is not None:
+        variables["entries"] = rows
+    return run_playbook(BULK, extra=variables, api_key=ADMIN_KEY)
+
+
+def uploads(run):
+    return [entry for entry in run.log if entry["method"] == "POST" and "/bulk/create/" in entry["path"]]
+
+
+def results(run):
+    return {entry["email"]: entry["result"] for entry in run.outcome["entries"]}
+
+
+def emails_of(certificate):
+    extension = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    return extension.value.get_values_for_type(x509.RFC822Name)
+
+
+def verify(world, dest, email, kind="smime"):
+    base = dest / f"{email}.{kind}"
+    completed = subprocess.run(["openssl", "verify", "-CAfile", world.simulator.root_ca, "-untrusted",
+                                f"{base}.chain.crt", f"{base}.crt"], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    certificate = x509.load_pem_x509_certificate((dest / f"{email}.{kind}.crt").read_bytes())
+    assert email in emails_of(certificate)
+
+
+def test_issue_five_people(world, run_playbook, people, dest):
+    run = bulk(run_playbook, dest, people)
+    assert run.returncode == 0, run.output
+    assert set(results(run).values()) == {"issued"}
+    assert len(uploads(run)) == 1
+    assert uploads(run)[0]["body"]["csv_rows"] == 5
+    for person in people:
+        verify(world, dest, person["email"])
+    for email, password in PASSWORDS.items():
+        path = dest / f"{email}.smime.p12"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        key, certificate, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode())
+        assert key is not None
+        assert emails_of(certificate) == [email]
+        opened = subprocess.run(["openssl", "pkcs12", "-in", str(path), "-passin", f"pass:{password}", "-nokeys"],
+                                capture_output=True, text=True, check=False)
+        assert opened.returncode == 0, opened.stderr
+    maria = x509.load_pem_x509_certificate((dest / "maria@example.org.smime.crt").read_bytes())
+    assert maria.subject.get_attributes_for_oid(NameOID.SURNAME)[0].value == "Παπαδοπούλου"
+    for password in PASSWORDS.values():
+        assert password not in run.output
+    assert_no_key(run)
+
+
+def test_rerun_add_and_restore(world, run_playbook, people, dest):
+    assert bulk(run_playbook, dest, people).returncode == 0
+    again = bulk(run_playbook, dest, people)
+    assert again.returncode == 0, again.output
+    assert again.outcome["changed"] is False
+    assert set(results(again).values()) == {"skipped"}
+    assert uploads(again) == []
+    sixth = people + [{"email": "anna@example.org", "csr_path": csr_for("anna@example.org", world.tmp_path)}]
+    added = bulk(run_playbook, dest, sixth)
+    assert results(added)["anna@example.org"] == "issued"
+    assert [entry["body"]["csv_rows"] for entry in uploads(added)] == [1]
+    for suffix in ("crt", "chain.crt", "fullchain.crt"):
+        os.unlink(dest / f"kostas@example.org.smime.{suffix}")
+    restored = bulk(run_playbook, dest, sixth)
+    assert restored.returncode == 0, restored.output
+    assert restored.outcome["changed"] is True
+    assert uploads(restored) == []
+    verify(world, dest, "kostas@example.org")
+
+
+def test_csv_path_uploads_same_bytes(world, run_playbook, people, dest):
+    from_entries = bulk(run_playbook, dest, people, force=True)
+    assert from_entries.returncode == 0, from_entries.output
+    lines = ["FriendlyName,Email,Email2,Email3,GivenName,Surname,PickupPassword,CertType,CSR,"]
+    for person in people:
+        csr = open(person["csr_path"]).read().strip() if "csr_path" in person else ""
+        cells = [person.get("friendly_name", ""), person["email"], "", "", person.get("given_name", ""),
+                 person.get("surname", ""), person.get("pickup_password", ""), person.get("profile", ""), csr]
+        lines.append(",".join('"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n') else cell
+                              for cell in cells) + ",")
+    spreadsheet = world.tmp_path / "people.csv"
+    spreadsheet.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).replace("\n", "\r\n").encode("utf-8") + b"\r\n")
+    from_csv = bulk(run_playbook, dest, csv_path=str(spreadsheet), force=True)
+    assert from_csv.returncode == 0, from_csv.output
+    assert uploads(from_csv)[0]["body"]["csv_sha256"] == uploads(from_entries)[0]["body"]["csv_sha256"]
+
+
+def test_invalid_rows_upload_nothing(world, run_playbook, dest):
+    rows = [{"email": "a@example.org"}, {"pickup_password": "Pickup-Secret-1"},
+            {"email": "c@example.org", "pickup_password": "Pickup-Secret-1", "friendly_name": "Lab (old)"}]
+    run = bulk(run_playbook, dest, rows)
+    assert run.returncode != 0
+    assert [(item["row"], item["field"]) for item in run.outcome["invalid_rows"]] == [
+        (1, "csr"), (2, "email"), (3, "friendly_name")]
+    assert run.log == []
+    assert "Pickup-Secret-1" not in run.output
+
+
+@pytest.mark.parametrize(
+    "fault, phrase",
+    [
+        ({"action": "status", "status": 200, "body": '{"message": "Upload refused"}',
+          "content_type": "application/json"}, "JSON error instead of a zip: Upload refused"),
+        ({"action": "html", "status": 200}, "HTML page instead of a zip"),
+        ({"action": "redirect", "location": "/login?ReturnUrl=%2Fcm%2Fv1%2Fbulk"}, "redirected to the login page"),
+        ({"action": "status", "status": 200, "body": "PK\u0005\u0006" + "\u0000" * 18,
+          "content_type": "application/zip"}, "empty zip"),
+        ({"action": "empty", "process": False}, "no certificate for"),
+    ],
+    ids=["json", "html", "redirect", "empty-zip", "empty-body"],
+)
+def test_bad_answers_write_nothing(world, run_playbook, people, dest, fault, phrase):
+    world.control.add_fault("/cm/v1/bulk/create/smime", method="POST", **fault)
+    run = bulk(run_playbook, dest, people[:2])
+    assert run.returncode != 0
+    assert phrase in run.outcome["msg"]
+    assert "Traceback" not in run.output
+    assert os.listdir(dest) == []
+    assert len(uploads(run)) == 1
+
+
+def test_dropped_upload_then_next_run(world, run_playbook, people, dest):
+    world.control.add_fault("/cm/v1/bulk/create/smime", "drop_after", method="POST")
+    first = bulk(run_playbook, dest, people, batch_size=2)
+    assert first.returncode != 0
+    assert len(uploads(first)) == 1
+    held = {tuple(sorted(record["names"])) for record in world.control.certificates() if record["type"] == "smime"}
+    assert results(first) == {
+        "maria@example.org": "issued",
+        "nikos@example.org": "undelivered",
+        "kostas@example.org": "not_sent",
+        "eleni@example.org": "not_sent",
+        "giorgos@example.org": "not_sent",
+    }
+    assert held == {("maria@example.org",), ("nikos@example.org",)}
+    second = bulk(run_playbook, dest, people, batch_size=2)
+    assert [entry["body"]["csv_rows"] for entry in uploads(second)] == [2, 1]
+    assert results(second)["nikos@example.org"] == "undelivered"
+    assert results(second)["kostas@example.org"] == "issued"
+
+
+def test_ber_indefinite_and_rsa_keys(world, run_playbook, people, dest):
+    world.control.settings(p7b_encoding="ber_indefinite", bulk_key_type="rsa-2048")
+    run = bulk(run_playbook, dest, people[:2])
+    assert run.returncode == 0, run.output
+    verify(world, dest, "maria@example.org")
+    key, _certificate, _chain = pkcs12.load_key_and_certificates(
+        (dest / "nikos@example.org.smime.p12").read_bytes(), PASSWORDS["nikos@example.org"].encode())
+    assert key.key_size == 2048
+
+
+def test_clientauth_works_the_same(world, run_playbook, dest):
+    rows = [{"email": "device1@example.org", "given_name": "Device", "surname": "One",
+             "csr_path": csr_for("device1@example.org", world.tmp_path)},
+            {"email": "device2@example.org", "profile": "client_authentication_ov",
+             "pickup_password": "Pickup-Device-2"}]
+    first = bulk(run_playbook, dest, rows, certificate_type="clientauth")
+    assert first.returncode == 0, first.output
+    assert set(results(first).values()) == {"issued"}
+    assert uploads(first)[0]["path"] == "/cm/v1/bulk/create/clientauth"
+    verify(world, dest, "device1@example.org", kind="clientauth")
+    assert (dest / "device2@example.org.clientauth.p12").exists()
+    second = bulk(run_playbook, dest, rows, certificate_type="clientauth")
+    assert set(results(second).values()) == {"skipped"}
+    assert uploads(second) == []
+
+
+def test_check_mode_uploads_nothing(world, run_playbook, people, dest):
+    run = run_playbook(BULK, extra={"certificate_type": "smime", "enterprise": "example.org", "dest": str(dest),
+                                    "entries": people}, api_key=ADMIN_KEY, check=True)
+    assert run.returncode == 0, run.output
+    assert set(results(run).values()) == {"issued"}
+    assert uploads(run) == []
+
+
+# Enterprises and users
+
+
+def test_enterprise_and_user_info(world, run_playbook, people, dest):
+    world.control.create_enterprise("Example Lab", ["lab.example.net", "lab2.example.net"])
+    enterprises = run_playbook("enterprise_info.yml", api_key=ADMIN_KEY)
+    assert enterprises.returncode == 0, enterprises.output
+    found = {entry["name"]: entry for entry in enterprises.outcome["enterprises"]}
+    assert [domain["name"] for domain in found["Example Lab"]["domains"]] == ["lab.example.net", "lab2.example.net"]
+    assert found["Example University"]["organization_id"] == world.organization_id
+    bulk(run_playbook, dest, people[:1])
+    one = run_playbook("user_info.yml", extra={"email": "ADMIN@example.org"}, api_key=ADMIN_KEY)
+    assert one.outcome["users"][0]["email"] == "admin@example.org"
+    assert "Enterprise Admin" in one.outcome["users"][0]["roles"]
+    everyone = run_playbook("user_info.yml", api_key=ADMIN_KEY)
+    assert {"approver@example.org", "admin@example.org"} <= {user["email"] for user in everyone.outcome["users"]}
+    missing = run_playbook("user_info.yml", extra={"email": "nobody@example.org"}, api_key=ADMIN_KEY)
+    assert missing.outcome["users"] == []
+    refused = run_playbook("enterprise_info.yml", api_key=APPROVER_KEY)
+    assert "needs the Enterprise Admin role" in refused.outcome["msg"]
