@@ -4,7 +4,8 @@ A bulk upload parses the CSV, issues real certificates with a test CA, records t
 the admin lists would show them, and answers with a zip, unless ``answer`` says
 otherwise: ``"drop_after"`` (issue, then lose the answer), ``"empty"`` (issue, then
 answer 200 with an empty body), ``"empty_unprocessed"``, ``"json_error"`` and
-``"stray_member"`` (a zip whose member matches no row).
+``"stray_member"`` (a zip whose member matches no row), ``"symlink"`` (the first member
+is a link) and ``"rename:<name>"`` (the first member gets that name).
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ class FakeBulkAPI(FakeCertificateAPI):
             return FakeResponse(b"", "application/zip")
         if answer == "stray_member":
             members.append(("9.nobody.p7b", members[0][1]))
+        if answer == "symlink":
+            return FakeResponse(make_zip(members[1:], symlink=members[0][0]), "application/zip")
+        if answer and answer.startswith("rename:"):
+            members[0] = (answer[len("rename:"):], members[0][1])
         return FakeResponse(make_zip(members), "application/zip")
 
     def _issue(self, index: int, row: dict[str, str], certificate_type: str) -> tuple[str, bytes]:

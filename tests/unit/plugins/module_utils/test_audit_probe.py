@@ -85,8 +85,8 @@ class TLSServer:
     """A TLS server on 127.0.0.1 that completes handshakes with one certificate and closes.
 
     ``server_names`` records the SNI of each handshake, None when the client sent none.
-    With ``mode="silent"`` it accepts TCP connections and never answers; with
-    ``mode="plain"`` it answers with text that is not TLS.
+    With ``mode="silent"`` it accepts TCP connections and never responds. With
+    ``mode="plain"`` it responds with text that is not TLS.
     """
 
     def __init__(self, issued: Issued | None, directory: Path, *, mode: str = "tls") -> None:

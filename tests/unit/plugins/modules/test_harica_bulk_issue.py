@@ -241,3 +241,22 @@ def test_csv_path_passwords_are_no_log(api, tmp_path):
     csv_file.write_text("Email,PickupPassword\r\nzoe@example.org,Pickup-Zoe-1234\r\n", encoding="utf-8")
     outcome = run(api, tmp_path, None, csv_path=str(csv_file))
     assert results(outcome) == {"zoe@example.org": "issued"}
+
+
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        ("rename:../../1.maria@example.org.p7b", "directory part"),
+        ("rename:/tmp/1.maria@example.org.p7b", "absolute path"),
+        ("symlink", "symbolic link"),
+        ("stray_member", "holds 3 files for 2 rows"),
+    ],
+)
+def test_unsafe_zip_writes_nothing(api, tmp_path, csrs, answer, phrase):
+    api.answer = answer
+    outcome = run(api, tmp_path, entries(csrs)[:2])
+    assert outcome.failed
+    assert phrase in outcome.result["msg"]
+    written = os.listdir(tmp_path)
+    assert all(name.endswith(".zip") for name in written)
+    assert not os.path.exists("/tmp/1.maria@example.org.p7b")
