@@ -1,0 +1,28 @@
+"""The benchmark scripts run at a small size; only their output is checked, not timings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import REPOSITORY
+
+
+def run_benchmark(name, *arguments):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "HARICA_"))}
+    completed = subprocess.run([sys.executable, str(REPOSITORY / "benchmarks" / name), *arguments],
+                               capture_output=True, text=True, env=environment, timeout=900, check=False)
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed
+
+
+def test_bulk_issue_benchmark_output():
+    completed = run_benchmark("bulk_issue.py", "--seed", "50", "--sizes", "10", "30", "--batch-sizes", "10", "30")
+    lines = completed.stdout.splitlines()
+    assert lines[0].startswith("harica_bulk_issue benchmark: 50 valid certificates seeded")
+    rows = [line.split() for line in lines[2:5]]
+    assert [(row[0], row[1], row[2]) for row in rows] == [("10", "10", "1"), ("30", "10", "3"), ("30", "30", "1")]
+    assert any(line.startswith("memory growth per row:") for line in lines)
+    assert any(line.startswith("largest overhead per row:") for line in lines)
+    assert lines[-1].startswith("verdict:")
