@@ -7,7 +7,7 @@
 
 Everything here is a pure function of the services, the probe results, HARICA's
 certificates and the current time, and every list is sorted, so the same inputs give
-the same report. The report holds no time of the run and no value that counts from it
+the same report. The report contains no time of the run and no value that counts from it
 (such as days remaining), so that a rerun on the same certificates gives the same file.
 """
 
@@ -57,10 +57,6 @@ class Service(t.NamedTuple):
     name: str
     port: int
     address: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}:{self.port}"
 
 
 def parse_services(entries: t.Sequence[t.Mapping[str, t.Any]]) -> list[Service]:
@@ -240,7 +236,7 @@ def _served_findings(
             _finding("revoked", f"The served certificate {serial} was revoked{when}.", serial_number=serial)
         )
 
-    # The served certificate's own end of validity decides, whatever HARICA's record says.
+    # The served certificate's own end of validity decides, whatever status HARICA's record has.
     not_after = parse_timestamp(served["not_after"])
     if not_after is not None and not_after <= now:
         findings.append(

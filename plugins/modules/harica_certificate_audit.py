@@ -78,7 +78,7 @@ options:
   probe_timeout:
     description:
       - Seconds to wait for the TCP connection and for each step of the TLS handshake of
-        one service. A service that does not answer in time gets the finding
+        one service. A service that does not respond in time gets the finding
         V(unreachable).
     type: float
     default: 10

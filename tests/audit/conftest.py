@@ -68,7 +68,7 @@ def build_audit_result(collections: Path) -> dict[str, t.Any]:
         sys.path.remove(str(collections))
 
     key = ec.generate_private_key(ec.SECP256R1())
-    made = {
+    certificates = {
         "a": _certificate(key, "HARICA Test CA", ["a.example.org"], 0xA1, -10, 189),
         "b_old": _certificate(key, "HARICA Test CA", ["b.example.org"], 0xB1, -150, 49),
         "b_new": _certificate(key, "HARICA Test CA", ["b.example.org"], 0xB2, -3, 196),
@@ -79,12 +79,12 @@ def build_audit_result(collections: Path) -> dict[str, t.Any]:
     }
 
     def pem(label: str) -> str:
-        return made[label].public_bytes(serialization.Encoding.PEM).decode("ascii")
+        return certificates[label].public_bytes(serialization.Encoding.PEM).decode("ascii")
 
     def der(label: str) -> bytes:
-        return made[label].public_bytes(serialization.Encoding.DER)
+        return certificates[label].public_bytes(serialization.Encoding.DER)
 
-    raw = [{"serial": format(made[label].serial_number, "X"), "certificate": pem(label)} for label in made if label != "e_foreign"]
+    raw = [{"serial": format(certificates[label].serial_number, "X"), "certificate": pem(label)} for label in certificates if label != "e_foreign"]
     raw[[record["serial"] for record in raw].index("C1")]["isRevoked"] = True
     raw[[record["serial"] for record in raw].index("C1")]["revokedAt"] = "2026-12-01T08:00:00"
     harica = [normalize_certificate(record, now=NOW) for record in raw]

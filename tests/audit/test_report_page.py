@@ -129,7 +129,7 @@ class PixelHandler(http.server.BaseHTTPRequestHandler):
 def test_recorder_sees_requests(browser, tmp_path):
     """A page that loads an image from a loopback server shows up in the recorded requests.
 
-    Without this check, a recorder that sees nothing would pass the test above.
+    Without this check, a recorder that records nothing would pass the test above.
     """
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PixelHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

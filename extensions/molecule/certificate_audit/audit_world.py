@@ -88,11 +88,12 @@ def start_process(command: list[str], log_file: Path) -> subprocess.Popen:
         return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
 
 
-def wait_for_file(path: Path, process: subprocess.Popen, log_file: Path) -> dict[str, t.Any]:
+def wait_for_file(path: Path, name: str, process: subprocess.Popen, log_file: Path) -> dict[str, t.Any]:
+    """Return the JSON that the started process writes to ``path`` once it is ready."""
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not path.exists():
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[2:4]} exited with status {process.returncode}; see {log_file}")
+            raise RuntimeError(f"{name} (PID {process.pid}) exited with status {process.returncode}; see {log_file}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"{path} did not appear within {START_TIMEOUT_SECONDS:g} seconds; see {log_file}")
         time.sleep(0.05)
@@ -108,7 +109,7 @@ def start_simulator(state_dir: Path, pids: PidRecord) -> dict[str, t.Any]:
     command += ["--host", "127.0.0.1", "--port", "0", "--ready-file", str(ready_file)]
     process = start_process(command, log_file)
     pids.add("simulator", process, "harica_simulator")
-    ready = wait_for_file(ready_file, process, log_file)
+    ready = wait_for_file(ready_file, "the simulator", process, log_file)
     LOG.info("simulator %s runs with PID %d", ready["url"], process.pid)
     return ready
 
@@ -120,7 +121,7 @@ def start_tls_server(state_dir: Path, label: str, pids: PidRecord) -> int:
     command += ["--key", str(state_dir / f"{label}.key"), "--ready-file", str(ready_file)]
     process = start_process(command, log_file)
     pids.add(f"tls-{label}", process, "tls_server.py")
-    port = wait_for_file(ready_file, process, log_file)["port"]
+    port = wait_for_file(ready_file, f"the TLS server for {label}", process, log_file)["port"]
     LOG.info("TLS server for %s listens on 127.0.0.1:%d with PID %d", label, port, process.pid)
     return port
 
