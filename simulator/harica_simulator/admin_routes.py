@@ -12,26 +12,26 @@ from . import certificates, lifecycle
 from .accounts import user_enterprise_ids
 from .certificate_records import render_certificate_record
 from .errors import ApiError, NotFound
+from .list_streaming import send_list
 from .request_bodies import read_json_object
 from .responses import SIMULATOR, current_user, harica_json
 from .revocation import admin_revoke, parse_revocation
-from .shapes import format_serial, wrap_list
+from .shapes import format_serial
 from .state import Simulator
 
 BASE = "/cm/v1/admin"
 
 
-def _certificate_list(request: web.Request, status: str | None) -> web.Response:
+async def _certificate_list(request: web.Request, status: str | None) -> web.StreamResponse:
     sim = request.app[SIMULATOR]
     lifecycle.settle_all_due(sim)
     settings = sim.settings.current()
-    rows = certificates.visible_certificates(sim, current_user(request), status)
-    records = [render_certificate_record(sim, row, settings) for row in rows]
-    return harica_json(sim, wrap_list(records, settings))
+    query = certificates.visible_certificates_query(sim, current_user(request), status)
+    return await send_list(request, query, lambda row: render_certificate_record(sim, row, settings), settings)
 
 
-async def list_certificates(request: web.Request) -> web.Response:
-    return _certificate_list(request, None)
+async def list_certificates(request: web.Request) -> web.StreamResponse:
+    return await _certificate_list(request, None)
 
 
 async def list_certificates_by_status(request: web.Request) -> web.Response:
@@ -39,7 +39,7 @@ async def list_certificates_by_status(request: web.Request) -> web.Response:
     if status not in certificates.STATUSES:
         allowed = ", ".join(certificates.STATUSES)
         raise ApiError(f"Unknown status {request.match_info['status']!r}: expected one of {allowed}.")
-    return _certificate_list(request, status)
+    return await _certificate_list(request, status)
 
 
 def find_by_serial_text(sim: Simulator, text: str, style: str):

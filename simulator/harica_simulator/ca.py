@@ -42,6 +42,13 @@ class KeyPair:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
     @cached_property
+    def bundle_block(self) -> str:
+        """The certificate as one block of a `pemBundle`, computed once."""
+        from .shapes import pem_block
+
+        return pem_block(self.certificate)
+
+    @cached_property
     def authority_key_identifier(self) -> x509.AuthorityKeyIdentifier:
         """Authority key identifier of the certificates that this key signs."""
         return x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key())

@@ -71,8 +71,8 @@ def render_certificate_record(sim: Simulator, row: sqlite3.Row, settings: dict) 
         {
             "organizationId": row["organization_id"],
             "keyType": row["key_type"],
-            "certificate": shapes.encode_certificate(certificate, settings),
-            "pemBundle": shapes.pem_bundle([certificate, sim.ca.issuing.certificate]),
+            "certificate": shapes.encode_pem(row["pem"], settings),
+            "pemBundle": shapes.pem_block(certificate, row["pem"]) + sim.ca.issuing.bundle_block,
         }
     )
     record.update(issuance_hint_fields(row["issued_via"], settings["issuance_hint"]))

@@ -163,8 +163,8 @@ def status_of(row: sqlite3.Row, now: float) -> str:
     return "valid"
 
 
-def visible_certificates(sim: Simulator, user: User, status: str | None = None) -> list[sqlite3.Row]:
-    """Return the certificates of the user's enterprises in issuance order, optionally of one status."""
+def visible_certificates_query(sim: Simulator, user: User, status: str | None = None) -> tuple[str, dict]:
+    """Return the SQL and parameters that select the user's certificates in issuance order, optionally of one status."""
     enterprise_ids = user_enterprise_ids(sim.store, user)
     placeholders = ",".join(f":enterprise{index}" for index in range(len(enterprise_ids))) or "NULL"
     params: dict = {f"enterprise{index}": value for index, value in enumerate(enterprise_ids)}
@@ -172,7 +172,12 @@ def visible_certificates(sim: Simulator, user: User, status: str | None = None) 
     if status is not None:
         sql += f" AND {STATUS_CONDITIONS[status]}"
         params["now"] = sim.clock.now()
-    return sim.store.query(sql + " ORDER BY c.id", params)
+    return sql + " ORDER BY c.id", params
+
+
+def visible_certificates(sim: Simulator, user: User, status: str | None = None) -> list[sqlite3.Row]:
+    """Return the certificates of the user's enterprises in issuance order, optionally of one status."""
+    return sim.store.query(*visible_certificates_query(sim, user, status))
 
 
 def all_certificates(store: Store) -> list[sqlite3.Row]:

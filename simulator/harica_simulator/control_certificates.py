@@ -1,6 +1,7 @@
 """Control API calls for certificates and for S/MIME and client-auth requests.
 
     POST /_sim/certificates                  seed a certificate, returns its admin API record
+    POST /_sim/certificates/batch            seed many certificates fast, returns counts and time
     GET  /_sim/certificates                  every certificate, internal state
     GET  /_sim/certificates/{serial}         one certificate, internal state
     POST /_sim/smime-requests                seed an S/MIME request, returns its approver API record
@@ -9,15 +10,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from . import certificates, lifecycle
 from .certificate_records import certificate_state, render_certificate_record
+from .batch_seeding import seed_batch
 from .certificate_seeds import seed_certificate
 from .email_requests import EMAIL_REQUEST_TYPES, seed_email_request
 from .errors import ApiError, NotFound
 from .request_bodies import read_json
 from .responses import SIMULATOR, control_json
+
+logger = logging.getLogger(__name__)
 
 
 def _camel_settings(sim) -> dict:
@@ -32,6 +38,14 @@ async def create_certificate(request: web.Request) -> web.Response:
         certificate_id = seed_certificate(sim, payload)
     row = certificates.find_by_id(sim.store, certificate_id)
     return control_json(render_certificate_record(sim, row, _camel_settings(sim)), 201)
+
+
+async def create_batch(request: web.Request) -> web.Response:
+    sim = request.app[SIMULATOR]
+    summary = await seed_batch(sim, await read_json(request))
+    logger.info("Seeded %d certificates in %.1f s with %d workers", summary["count"], summary["elapsed_seconds"],
+                summary["workers"])
+    return control_json(summary, 201)
 
 
 async def list_certificates(request: web.Request) -> web.Response:
@@ -73,6 +87,7 @@ def email_request_handler(request_type: str):
 def certificate_control_routes() -> list[web.RouteDef]:
     routes = [
         web.post("/_sim/certificates", create_certificate),
+        web.post("/_sim/certificates/batch", create_batch),
         web.get("/_sim/certificates", list_certificates),
         web.get("/_sim/certificates/{serial}", get_certificate),
     ]

@@ -12,11 +12,11 @@ from . import lifecycle
 from .admin_routes import admin_route_table
 from .bulk_routes import bulk_route_table
 from .directory_routes import directory_route_table
+from .list_streaming import send_list
 from .errors import ApiError
 from .request_bodies import optional_field, read_json_object, required_transaction_id
 from .revocation import approver_revoke, parse_revocation
 from .responses import LOGIN_PAGE, SIMULATOR, current_user, harica_json
-from .shapes import wrap_list
 
 async def read_decision(request: web.Request) -> tuple[str, str | None, bool | None]:
     """Parse an accept or cancel body into (transaction id, message, inform user)."""
@@ -35,14 +35,14 @@ def request_routes(request_type: str, *, decisions: bool = True) -> list[web.Rou
     """
 
     async def list_all(request: web.Request) -> web.Response:
-        return _list_response(request, request_type, None)
+        return await _list_response(request, request_type, None)
 
     async def list_by_status(request: web.Request) -> web.Response:
         status = request.match_info["status"].lower()
         if status not in lifecycle.LIST_STATUSES:
             allowed = ", ".join(lifecycle.LIST_STATUSES)
             raise ApiError(f"Unknown status {request.match_info['status']!r}: expected one of {allowed}.")
-        return _list_response(request, request_type, status)
+        return await _list_response(request, request_type, status)
 
     async def get_one(request: web.Request) -> web.Response:
         sim = request.app[SIMULATOR]
@@ -80,12 +80,11 @@ def request_routes(request_type: str, *, decisions: bool = True) -> list[web.Rou
     return routes
 
 
-def _list_response(request: web.Request, request_type: str, status: str | None) -> web.Response:
+async def _list_response(request: web.Request, request_type: str, status: str | None) -> web.StreamResponse:
     sim = request.app[SIMULATOR]
     settings = sim.settings.current()
-    rows = lifecycle.visible_requests(sim, request_type, current_user(request), status)
-    records = [lifecycle.render(sim, row, settings) for row in rows]
-    return harica_json(sim, wrap_list(records, settings))
+    query = lifecycle.visible_requests_query(sim, request_type, current_user(request), status)
+    return await send_list(request, query, lambda row: lifecycle.render(sim, row, settings), settings)
 
 
 async def not_implemented(request: web.Request) -> web.Response:

@@ -59,10 +59,10 @@ def settle_all_due(sim: Simulator) -> None:
         settle_due(sim, request_type)
 
 
-def visible_requests(
+def visible_requests_query(
     sim: Simulator, request_type: str, user: User, status: str | None = None
-) -> list[sqlite3.Row]:
-    """Return the requests of the user's enterprises, oldest first, optionally of one status."""
+) -> tuple[str, tuple]:
+    """Settle due requests, then return the SQL and parameters that select the user's requests, oldest first."""
     settle_due(sim, request_type)
     enterprise_ids = user_enterprise_ids(sim.store, user)
     placeholders = ",".join("?" * len(enterprise_ids)) or "NULL"
@@ -71,7 +71,14 @@ def visible_requests(
     if status is not None:
         sql += " AND status = ?"
         params.append(status)
-    return sim.store.query(sql + " ORDER BY requested_at, id", tuple(params))
+    return sql + " ORDER BY requested_at, id", tuple(params)
+
+
+def visible_requests(
+    sim: Simulator, request_type: str, user: User, status: str | None = None
+) -> list[sqlite3.Row]:
+    """Return the requests of the user's enterprises, oldest first, optionally of one status."""
+    return sim.store.query(*visible_requests_query(sim, request_type, user, status))
 
 
 def find_request(sim: Simulator, request_type: str, transaction_id: str, user: User | None) -> sqlite3.Row:

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "already_revoked": "error",
     "bulk_key_type": "ec-p256",
     "p7b_encoding": "der",
+    "list_transfer": "chunked",
 }
 
 CHOICES: dict[str, tuple] = {
@@ -36,6 +37,7 @@ CHOICES: dict[str, tuple] = {
     "already_revoked": ("error", "success"),
     "bulk_key_type": ("ec-p256", "rsa-2048"),
     "p7b_encoding": ("der", "ber_indefinite"),
+    "list_transfer": ("chunked", "content_length"),
 }
 
 

@@ -102,15 +102,19 @@ def harica_dn(name: x509.Name) -> str:
     return ", ".join(attribute.rfc4514_string(DN_LABELS) for attribute in reversed(list(name)))
 
 
+def pem_block(certificate: x509.Certificate, pem: str | None = None) -> str:
+    """Return one PEM block preceded by openssl-style `subject=` and `issuer=` lines.
+
+    `pem` is the certificate's PEM text when the caller already has it.
+    """
+    subject = openssl_name(certificate.subject)
+    issuer = openssl_name(certificate.issuer)
+    return f"subject={subject}\nissuer={issuer}\n{pem or certificate_pem(certificate)}"
+
+
 def pem_bundle(certificates: list[x509.Certificate]) -> str:
     """Join PEM blocks, each preceded by openssl-style `subject=` and `issuer=` lines."""
-    blocks = []
-    for certificate in certificates:
-        pem = certificate_pem(certificate)
-        subject = openssl_name(certificate.subject)
-        issuer = openssl_name(certificate.issuer)
-        blocks.append(f"subject={subject}\nissuer={issuer}\n{pem}")
-    return "".join(blocks)
+    return "".join(pem_block(certificate) for certificate in certificates)
 
 
 def encode_certificate(certificate: x509.Certificate, settings: dict) -> str:
@@ -118,6 +122,14 @@ def encode_certificate(certificate: x509.Certificate, settings: dict) -> str:
         der = certificate.public_bytes(serialization.Encoding.DER)
         return base64.b64encode(der).decode()
     return certificate_pem(certificate)
+
+
+def encode_pem(pem: str, settings: dict) -> str:
+    """Return a stored PEM certificate in the `certificate_encoding` setting's form, without parsing it."""
+    if settings["certificate_encoding"] == "der_base64":
+        lines = pem.strip().splitlines()
+        return "".join(lines[1:-1])
+    return pem
 
 
 def certificate_pem(certificate: x509.Certificate) -> str:

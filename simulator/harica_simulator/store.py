@@ -193,11 +193,16 @@ RESET_TABLES = (
 )
 
 
+# Read-only connections kept open for reuse by Store.reader.
+MAX_IDLE_READERS = 4
+
+
 class Store:
     """Connection to the simulator database, used from the event loop thread only."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._idle_readers: list[sqlite3.Connection] = []
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -217,7 +222,30 @@ class Store:
                         self.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
+        for reader in self._idle_readers:
+            reader.close()
         self.conn.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """Lend a read-only connection of its own, for a cursor that stays open across awaits.
+
+        In WAL mode its reads see one committed snapshot, unaffected by the writes that
+        other requests make meanwhile on the main connection.
+        """
+        if self._idle_readers:
+            conn = self._idle_readers.pop()
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA query_only=ON")
+        try:
+            yield conn
+        finally:
+            if len(self._idle_readers) < MAX_IDLE_READERS:
+                self._idle_readers.append(conn)
+            else:
+                conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

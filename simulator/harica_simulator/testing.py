@@ -23,6 +23,7 @@ import requests
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
+BATCH_TIMEOUT_SECONDS = 600.0
 
 
 class SimulatorStartError(RuntimeError):
@@ -134,14 +135,19 @@ class Control:
         # Session.verify in requests.
         self.verify: str | bool = ca_path if ca_path else True
 
-    def call(self, method: str, path: str, payload: Any = None, params: dict | None = None) -> Any:
-        """Send one control request and return its parsed JSON. Raises ControlError on 4xx or 5xx."""
+    def call(
+        self, method: str, path: str, payload: Any = None, params: dict | None = None, *, timeout: float | None = None
+    ) -> Any:
+        """Send one control request and return its parsed JSON. Raises ControlError on 4xx or 5xx.
+
+        `timeout` (seconds) overrides the client's timeout for this call.
+        """
         response = self.session.request(
             method,
             f"{self.url}/_sim/{path}",
             json=payload,
             params=params,
-            timeout=self.timeout,
+            timeout=self.timeout if timeout is None else timeout,
             verify=self.verify,
         )
         if response.status_code >= 400:
@@ -237,6 +243,15 @@ class Control:
         validity_days, revoked ({"reason_code", "at", "message"}), with_transaction_id, serial.
         """
         return self.call("POST", "certificates", {"type": certificate_type, **options})
+
+    def seed_certificates(self, count: int, *, timeout: float = BATCH_TIMEOUT_SECONDS, **options) -> dict:
+        """Seed `count` certificates fast and return the counts, the seed and `elapsed_seconds`.
+
+        Options: types, statuses, issued_via (objects of shares), domain, seed,
+        organization_id. `timeout` defaults to 600 s, because 100,000 certificates take
+        tens of seconds.
+        """
+        return self.call("POST", "certificates/batch", {"count": count, **options}, timeout=timeout)
 
     def certificate_state(self, serial: str) -> dict:
         """Return a certificate's internal state. `serial` is hex in any case, with or without leading zeros."""

@@ -24,6 +24,7 @@ DEFAULTS = {
     "already_revoked": "error",
     "bulk_key_type": "ec-p256",
     "p7b_encoding": "der",
+    "list_transfer": "chunked",
 }
 
 
