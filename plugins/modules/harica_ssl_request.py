@@ -37,6 +37,7 @@ notes:
     neither is given, the approval still succeeds and RV(certificate) is null.
 extends_documentation_fragment:
   - harica.certmanager.connection
+  - harica.certmanager.request
   - harica.certmanager.attributes
   - harica.certmanager.attributes.FILES
   - ansible.builtin.files
@@ -54,11 +55,6 @@ attributes:
   safe_file_operations:
     support: full
 options:
-  transaction_id:
-    description:
-      - Transaction id of the request, as the CertManager web UI and API show it.
-      - Exactly one of O(transaction_id) and O(domains) is required.
-    type: str
   domains:
     description:
       - Select the request whose names are exactly these names, in any order.
@@ -75,68 +71,6 @@ options:
         newest completed or cancelled match is reported.
     type: list
     elements: str
-  state:
-    description:
-      - V(accepted) accepts the request. A request that is already ready or completed,
-        or is held for HARICA's review, is left as it is.
-      - V(cancelled) cancels the request. A request already cancelled is left as it is,
-        and finding no request is not an error. An issued request cannot be cancelled;
-        revoke its certificate instead.
-    type: str
-    choices: [accepted, cancelled]
-    default: accepted
-  comment:
-    description:
-      - Text sent to HARICA as the C(message) field of the accept or cancel call.
-      - The option is not called C(message) because Ansible reserves that name.
-    type: str
-    default: ''
-  inform_user:
-    description:
-      - Whether HARICA notifies the requester by email of a cancellation.
-      - Used only with O(state=cancelled), because HARICA's accept call has no such field.
-    type: bool
-    default: true
-  wait:
-    description:
-      - With O(state=accepted), whether to wait until HARICA has issued the certificate.
-      - When the certificate is still not issued after O(wait_timeout) seconds, the task
-        fails with a message that the request is approved and waiting for issuance, and
-        reports C(changed) when this run accepted it. The next run does not accept again.
-      - A request held for HARICA's review makes the task fail at once with that reason.
-    type: bool
-    default: false
-  wait_timeout:
-    description:
-      - Seconds to wait for issuance when O(wait=true).
-    type: int
-    default: 600
-  wait_interval:
-    description:
-      - Seconds between two reads of the request while waiting.
-    type: int
-    default: 10
-  certificate_path:
-    description:
-      - Path of a file to write the issued certificate to, in PEM.
-      - The file is rewritten only when its content changes.
-      - Only with O(state=accepted). Nothing is written until the certificate is issued.
-    type: path
-  chain_path:
-    description:
-      - Path of a file to write the issuing CA certificates to, in PEM, without the leaf.
-      - Only with O(state=accepted). Nothing is written until the certificate is issued.
-    type: path
-  fullchain_path:
-    description:
-      - Path of a file to write the certificate followed by its chain to, in PEM.
-      - Only with O(state=accepted). Nothing is written until the certificate is issued.
-    type: path
-  backup:
-    description:
-      - Whether to keep a backup copy of a certificate file before it is replaced.
-    type: bool
-    default: false
 seealso:
   - name: HARICA CertManager
     description: The web interface where requesters submit SSL requests and approvers see them.
