@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from .shapes import pem_block
+
 CA_LIFETIME = timedelta(days=30 * 365)
 # CA certificates start well in the past so that a simulator clock set back a few years
 # still issues certificates inside the CA's validity.
@@ -44,8 +46,6 @@ class KeyPair:
     @cached_property
     def bundle_block(self) -> str:
         """The certificate as one block of a `pemBundle`, computed once."""
-        from .shapes import pem_block
-
         return pem_block(self.certificate)
 
     @cached_property

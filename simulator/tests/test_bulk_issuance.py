@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import warnings
 
 import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from bulk_support import CLIENTAUTH, PASSWORD, SMIME, csv_text, make_csr, row, upload, zip_members
@@ -131,6 +132,10 @@ def test_p7b_holds_row_certificate(world, tmp_path, encoding):
 
     member = members["1.Laptop.p7b"]
     assert (member[1] == 0x80) == (encoding == "ber_indefinite")
+    if encoding == "der":
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert len(pkcs7.load_der_pkcs7_certificates(member)) == 2
     leaf = leaf_of(member, ".p7b")
     assert leaf.public_key() == key.public_key()
     assert emails_of(leaf) == ["person@example.org"]
