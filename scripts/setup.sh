@@ -7,7 +7,9 @@
 # - installs Debian's chromium when it is missing, for the browser check of the
 #   audit report (tests/audit);
 # - creates one virtual environment per ansible-core release under .venvs/; the
-#   newest core's also gets Molecule and the browser check's DevTools client;
+#   newest core's also gets Molecule, the browser check's DevTools client, and
+#   antsibull-docs, Sphinx and antsibull-changelog for the docs and changelog
+#   stages (tests/docs/requirements.txt);
 # - links .collections/ansible_collections/harica/certmanager to this checkout;
 # - puts scripts/get_pip_offline.py where ansible-test looks for its cached pip
 #   bootstrap script, so ansible-test --venv works without downloading it.
@@ -20,9 +22,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # reinstalls its requirements on the next run.
 VENV_RECIPE_VERSION=2
 
-# Requirement files installed only into the newest core's venv: Molecule runs
-# and the browser check run there alone.
-NEWEST_CORE_REQUIREMENTS=(extensions/molecule/requirements.txt tests/audit/requirements.txt)
+# Requirement files installed only into the newest core's venv: Molecule, the
+# browser check, and the docs and changelog stages run there alone.
+NEWEST_CORE_REQUIREMENTS=(extensions/molecule/requirements.txt tests/audit/requirements.txt tests/docs/requirements.txt)
 
 main() {
     cd "$REPO_ROOT"
