@@ -26,3 +26,16 @@ def test_bulk_issue_benchmark_output():
     assert any(line.startswith("memory growth per row:") for line in lines)
     assert any(line.startswith("largest overhead per row:") for line in lines)
     assert lines[-1].startswith("verdict:")
+
+
+def test_inventory_benchmark_output():
+    completed = run_benchmark("inventory.py", "--certificates", "200")
+    lines = completed.stdout.splitlines()
+    assert lines[0].startswith("harica inventory benchmark: 200 certificates seeded")
+    runs = {line.split()[0]: line.split() for line in lines[2:6]}
+    assert sorted(runs) == ["bare", "baseline", "cached", "cold"]
+    assert runs["cold"][3] == runs["cached"][3] == runs["baseline"][3] == runs["bare"][3] == "200"
+    assert runs["cached"][4] == "0"
+    assert "cached run requests: 0" in lines
+    assert "same hosts in every run: yes" in lines
+    assert lines[-1].startswith("verdict:")
