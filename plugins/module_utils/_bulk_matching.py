@@ -19,6 +19,7 @@ import typing as t
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import PROFILES
 from ansible_collections.harica.certmanager.plugins.module_utils._certificates import CertificateStore
 from ansible_collections.harica.certmanager.plugins.module_utils._pem import public_key_der
+from ansible_collections.harica.certmanager.plugins.module_utils._records import Record, parse_sans
 from ansible_collections.harica.certmanager.plugins.module_utils._values import utc_now
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -60,9 +61,20 @@ class CertificateIndex:
                 self.by_email[email].append(certificate)
 
     @classmethod
-    def read(cls, client: t.Any, certificate_type: str) -> CertificateIndex:
+    def read(cls, client: t.Any, certificate_type: str, emails: t.Collection[str]) -> CertificateIndex:
+        """Read the valid certificates that may belong to ``emails``.
+
+        The list may hold tens of thousands of certificates, so only records whose
+        ``sANS`` names one of the emails, or that have no ``sANS``, are parsed whole.
+        """
+        wanted = set(emails)
+
+        def may_match(record: Record) -> bool:
+            sans = record.get("sANS", "subjectAlternativeNames")
+            return not sans or bool(wanted.intersection(parse_sans(sans)[1]))
+
         store = CertificateStore(client, now=utc_now())
-        return cls(store, store.by_status("valid"), certificate_type)
+        return cls(store, store.by_status("valid", prefilter=may_match), certificate_type)
 
     def match(self, row: Row) -> dict[str, t.Any] | None:
         """Return the row's newest valid certificate, or None."""

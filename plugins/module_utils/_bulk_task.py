@@ -101,7 +101,7 @@ class BulkTask:
         enterprise = EnterpriseStore(self.client).resolve(
             organization_id=self.params["organization_id"], enterprise=self.params["enterprise"]
         )
-        index = CertificateIndex.read(self.client, self.type)
+        index = CertificateIndex.read(self.client, self.type, [row.email for row in rows])
         to_issue = self._plan(rows, index)
         rows_.assign_friendly_names(to_issue)
         if self.module.check_mode:
@@ -221,7 +221,7 @@ class BulkTask:
         found: dict[int, dict[str, t.Any]] = {}
         while True:
             try:
-                fresh = CertificateIndex.read(self.client, self.type)
+                fresh = CertificateIndex.read(self.client, self.type, [row.email for row in batch])
             except HaricaAPIError as exc:
                 detail = (
                     f"{reason}. Reading the certificates again failed too: {exc.message} Check with"

@@ -163,10 +163,10 @@ def _delivery(row: Row, info: zipfile.ZipInfo, data: bytes) -> Delivery:
         if row.uses_csr:
             raise ZipCheckError(f"The zip member {info.filename!r} is a PKCS#12 file, but row {row.number} sent a CSR.")
         leaf, chain, pkcs12_data = _open_pkcs12(row, info.filename, data)
+        details = certificate_details(leaf)
     else:
-        leaf, chain = _open_pkcs7(info.filename, data, row)
+        leaf, chain, details = _open_pkcs7(info.filename, data, row)
         pkcs12_data = None
-    details = certificate_details(leaf)
     _confirm(row, info.filename, leaf, details)
     return Delivery(row, info.filename, leaf, chain, pkcs12_data, details)
 
@@ -184,16 +184,18 @@ def _open_pkcs12(row: Row, name: str, data: bytes) -> tuple[str, list[str], byte
     return _pem(certificate), chain, data
 
 
-def _open_pkcs7(name: str, data: bytes, row: Row) -> tuple[str, list[str]]:
+def _open_pkcs7(name: str, data: bytes, row: Row) -> tuple[str, list[str], dict[str, t.Any]]:
     try:
         certificates = _pkcs7_certificates(data)
     except ValueError as exc:
         raise ZipCheckError(f"The zip member {name!r} is not a readable PKCS#7 file: {exc}.") from None
     pems = [_pem(certificate) for certificate in certificates]
-    leaves = [pem for pem in pems if row.email in certificate_details(pem)["emails"]]
+    described = [(pem, certificate_details(pem)) for pem in pems]
+    leaves = [(pem, details) for pem, details in described if row.email in details["emails"]]
     if len(leaves) != 1:
         raise ZipCheckError(f"The zip member {name!r} holds {len(leaves)} certificates for {row.email}, not one.")
-    return leaves[0], [pem for pem in pems if pem != leaves[0]]
+    leaf, details = leaves[0]
+    return leaf, [pem for pem in pems if pem != leaf], details
 
 
 def _pkcs7_certificates(data: bytes) -> list[t.Any]:

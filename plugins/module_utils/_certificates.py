@@ -69,9 +69,16 @@ class CertificateStore:
     def all(self) -> list[dict[str, t.Any]]:
         return self._list(_api.certificates_path(), "list the enterprise certificates")
 
-    def by_status(self, status: str) -> list[dict[str, t.Any]]:
-        """Return the certificates in one status; the status is checked here as well."""
-        records = self._list(_api.certificates_by_status_path(status), f"list the {status} certificates")
+    def by_status(
+        self, status: str, *, prefilter: t.Callable[[Record], bool] | None = None
+    ) -> list[dict[str, t.Any]]:
+        """Return the certificates in one status; the status is checked here as well.
+
+        ``prefilter`` sees each raw record before it is normalised, so that a caller that
+        needs a few certificates of a long list does not parse every PEM.
+        """
+        path = _api.certificates_by_status_path(status)
+        records = self._list(path, f"list the {status} certificates", prefilter=prefilter)
         return [record for record in records if record["status"] == status]
 
     def by_serial(self, number: int) -> dict[str, t.Any] | None:
@@ -104,9 +111,14 @@ class CertificateStore:
     def normalize(self, raw: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         return normalize_certificate(raw, now=self.now)
 
-    def _list(self, path: str, action: str) -> list[dict[str, t.Any]]:
-        records = self.client.iter_list(path, action=action, wrapper_keys=LIST_WRAPPER_KEYS)
-        return [self.normalize(raw) for raw in records if isinstance(raw, dict)]
+    def _list(
+        self, path: str, action: str, *, prefilter: t.Callable[[Record], bool] | None = None
+    ) -> list[dict[str, t.Any]]:
+        normalized = []
+        for raw in self.client.iter_list(path, action=action, wrapper_keys=LIST_WRAPPER_KEYS):
+            if isinstance(raw, dict) and (prefilter is None or prefilter(Record(raw))):
+                normalized.append(self.normalize(raw))
+        return normalized
 
 
 def certificate_type(word: t.Any, usages: t.Sequence[str] = ()) -> str | None:

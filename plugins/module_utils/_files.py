@@ -83,8 +83,6 @@ def _replace(module: AnsibleModule, path: str, content: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
         module.atomic_move(temporary, path)
     finally:
         if os.path.exists(temporary):
