@@ -36,10 +36,20 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
                     TLS servers); runs on the newest core only
   browser           pytest tests/audit: the HTML audit report in headless
                     Chromium (Debian's chromium), on the newest core's venv
+  docs              antsibull-docs lint-collection-docs --plugin-docs of the
+                    build/CORE copy of the newest core, the documentation site
+                    (docs/docsite/build.py, Sphinx warnings as errors) into
+                    build/docs, and pytest tests/docs: a page for every plugin
+                    and role that ansible-doc lists, and the index page in
+                    headless Chromium
+  changelog         antsibull-changelog lint and lint-changelog-yaml, and a
+                    check that CHANGELOG.md is what antsibull-changelog
+                    generate writes
 
 A STAGE argument is a stage name, a kind (simulator, sanity, units,
-integration, shapes, molecule, browser) that selects that kind on every core,
-or a core that selects every stage of that core. The stage names, in the order they run:
+integration, shapes, molecule, browser, docs, changelog) that selects that kind
+on every core, or a core that selects every stage of that core. The stage
+names, in the order they run:
   $(all_stages | tr '\n' ' ')
 
 Example: scripts/test.sh sanity units-$(newest_core)
@@ -56,6 +66,8 @@ all_stages() {
     echo "shapes-$(newest_core)"
     echo "molecule-$(newest_core)"
     echo browser
+    echo docs
+    echo changelog
 }
 
 # Succeed when the stage is selected by one of the arguments.
@@ -278,6 +290,39 @@ stage_browser() {
     activate_venv "$(newest_core)"
     cd "$REPO_ROOT"
     run_pytest tests/audit
+}
+
+# The docs are built from the same copy of the collection that sanity-CORE of the
+# newest core tests, so that the lint and the site see exactly the collection files.
+stage_docs() {
+    local core
+    core=$(newest_core)
+    activate_venv "$core"
+    sync_build_tree "$core"
+    export ANSIBLE_COLLECTIONS_PATH HARICA_DOCS_SITE
+    ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/build/$core"
+    HARICA_DOCS_SITE="$REPO_ROOT/build/docs/html"
+    cd "$REPO_ROOT"
+    antsibull-docs lint-collection-docs --plugin-docs "$(build_tree "$core")"
+    python docs/docsite/build.py --build-dir "$REPO_ROOT/build/docs"
+    run_pytest tests/docs
+}
+
+# generate --output writes to a temporary file and leaves changelogs/ unchanged.
+stage_changelog() {
+    local generated status=0
+    activate_venv "$(newest_core)"
+    cd "$REPO_ROOT"
+    antsibull-changelog lint
+    antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+    generated=$(mktemp)
+    antsibull-changelog generate --output "$generated" --output-format md
+    diff -u CHANGELOG.md "$generated" || status=$?
+    rm -f "$generated"
+    if [[ $status -ne 0 ]]; then
+        echo "CHANGELOG.md differs from what antsibull-changelog generate writes; run antsibull-changelog generate"
+    fi
+    return "$status"
 }
 
 # Run one stage in a subshell with errexit on, then print and record its result.
