@@ -14,6 +14,7 @@ from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from . import shapes
@@ -72,6 +73,8 @@ class CertificateSpec:
     serial: int | None = None
     # Index of the pool key to certify, or None for a random one.
     key_index: int | None = None
+    # Public key to certify in place of a pool key, such as the key of a seeded CSR.
+    public_key: CertificatePublicKeyTypes | None = None
 
 
 def subject_name(pairs: list[list[str]]) -> x509.Name:
@@ -85,17 +88,25 @@ def subject_alternative_names(certificate_type: str, names: list[str]) -> list[x
 
 
 def issue_certificate(sim: Simulator, spec: CertificateSpec) -> int:
-    """Sign a certificate for `spec` with a key of the pool, record it, and return its row id."""
-    key_index = sim.key_pool.pick() if spec.key_index is None else spec.key_index
+    """Sign a certificate for `spec`, record it, and return its row id.
+
+    The certificate certifies `spec.public_key` when it is set, else a key of the pool.
+    """
+    if spec.public_key is not None:
+        public_key, key_identifier = spec.public_key, None
+    else:
+        key_index = sim.key_pool.pick() if spec.key_index is None else spec.key_index
+        public_key = sim.key_pool.keys[key_index].public_key()
+        key_identifier = sim.key_pool.key_identifiers[key_index]
     certificate = sim.ca.issue_leaf(
-        sim.key_pool.keys[key_index].public_key(),
+        public_key,
         subject_name(spec.subject),
         subject_alternative_names(spec.certificate_type, spec.names),
         EXTENDED_KEY_USAGES[spec.certificate_type],
         spec.not_before,
         spec.not_after,
         serial=spec.serial,
-        key_identifier=sim.key_pool.key_identifiers[key_index],
+        key_identifier=key_identifier,
     )
     return insert_certificate(
         sim.store,

@@ -1,23 +1,32 @@
-"""S/MIME and client-auth requests: seeding through the control API, and the HARICA record.
+"""S/MIME and client-auth requests: seeding, issuance on completion, and the HARICA record.
 
-The approver API cannot accept or cancel these requests yet, so the control API seeds
-them in the state a test needs: completed with a certificate (the default), or pending,
-ready or cancelled without one. A seeded Ready request has no issuance time, so it
-stays Ready. Both types name their holders by email address, as RFC822 names.
+The control API seeds these requests completed with a certificate (the default), or
+pending, ready or cancelled without one. A seeded Pending request goes through the
+approver API's accept and cancel like an SSL request, and lifecycle.py calls
+issue_email_certificate when it completes. A seeded Ready request has no issuance time,
+so it stays Ready. Both types name their holders by email address, as RFC822 names.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from . import shapes
+from .ca import load_csr
 from .certificate_records import add_certificate_fields, san_text
-from .certificate_seeds import build_spec, choice, issue_unless_taken, reject_unknown_keys
-from .certificates import CertificateSpec, subject_alternative_names, subject_name
+from .certificate_seeds import EMAIL_VALIDITY_DAYS, build_spec, choice, issue_unless_taken, reject_unknown_keys
+from .certificates import (
+    EXTENDED_KEY_USAGES,
+    CertificateSpec,
+    insert_certificate,
+    subject_alternative_names,
+    subject_name,
+)
 from .clock import parse_instant
 from .errors import ApiError
 from .request_rows import insert_pending_request
@@ -39,6 +48,8 @@ REQUEST_KEYS = {
     "not_before",
     "not_after",
     "validity_days",
+    "high_risk",
+    "csr",
 }
 
 
@@ -57,8 +68,31 @@ def _requester_email(payload: dict) -> str:
     return email
 
 
-def _request_fields(sim: Simulator, request_type: str, spec: CertificateSpec, requested_at: float) -> dict:
-    """Return the `requests` columns of a seeded request, with a CSR for the spec's pool key."""
+def _seeded_csr(payload: dict) -> str | None:
+    """Return the payload's PEM CSR after checking its signature, or None when there is none."""
+    csr_pem = payload.get("csr")
+    if csr_pem is None:
+        return None
+    if not isinstance(csr_pem, str):
+        raise ApiError("Invalid 'csr': expected a PEM text.")
+    try:
+        load_csr(csr_pem)
+    except ValueError as error:
+        raise ApiError(f"Invalid 'csr': {error}.") from None
+    return csr_pem
+
+
+def _high_risk(payload: dict) -> bool:
+    high_risk = payload.get("high_risk", False)
+    if not isinstance(high_risk, bool):
+        raise ApiError("Invalid 'high_risk': expected true or false.")
+    return high_risk
+
+
+def _request_fields(
+    request_type: str, spec: CertificateSpec, csr_pem: str, high_risk: bool, requested_at: float
+) -> dict:
+    """Return the `requests` columns of a seeded request."""
     return {
         "request_type": request_type,
         "product": spec.product,
@@ -68,9 +102,9 @@ def _request_fields(sim: Simulator, request_type: str, spec: CertificateSpec, re
         "friendly_name": spec.friendly_name,
         "domains": "[]",
         "subject": json.dumps(spec.subject),
-        "csr_pem": _csr_pem(sim.key_pool.keys[spec.key_index], spec),
+        "csr_pem": csr_pem,
         "private_key_pem": None,
-        "high_risk": 0,
+        "high_risk": int(high_risk),
         "requested_at": requested_at,
     }
 
@@ -82,12 +116,21 @@ def seed_email_request(sim: Simulator, request_type: str, payload) -> str:
     reject_unknown_keys(payload, REQUEST_KEYS)
     _requester_email(payload)
     status = choice(payload, "status", SEED_STATUSES, "completed")
+    high_risk = _high_risk(payload)
+    csr_pem = _seeded_csr(payload)
     spec = build_spec(sim, payload, sim.settings.current(), request_type)
     requested_at = sim.clock.now()
     if payload.get("requested_at") is not None:
         requested_at = parse_instant(payload["requested_at"], "requested_at").timestamp()
-    spec.key_index = sim.key_pool.pick()
-    transaction_id = insert_pending_request(sim.store, _request_fields(sim, request_type, spec, requested_at))
+    # Without a seeded CSR, the request gets a CSR of a pool key, and every certificate
+    # issued for it, at once or after acceptance, certifies that key.
+    if csr_pem is None:
+        spec.key_index = sim.key_pool.pick()
+        csr_pem = _csr_pem(sim.key_pool.keys[spec.key_index], spec)
+    else:
+        spec.public_key = load_csr(csr_pem).public_key()
+    fields = _request_fields(request_type, spec, csr_pem, high_risk, requested_at)
+    transaction_id = insert_pending_request(sim.store, fields)
 
     certificate_id = None
     if status == "completed":
@@ -99,6 +142,43 @@ def seed_email_request(sim: Simulator, request_type: str, payload) -> str:
         (status, json.dumps(spec.names), certificate_id, ready_at, transaction_id),
     )
     return transaction_id
+
+
+def issue_email_certificate(sim: Simulator, request: sqlite3.Row) -> int:
+    """Issue the certificate of a Ready S/MIME or client-auth request and return its `certificates` row id.
+
+    The certificate certifies the public key of the request's CSR. Its subject is the
+    request's, and it lasts EMAIL_VALIDITY_DAYS from now on the simulator clock.
+    """
+    request_type = request["request_type"]
+    emails = json.loads(request["emails"])
+    pairs = json.loads(request["subject"])
+    not_before = datetime.fromtimestamp(sim.clock.now(), tz=timezone.utc)
+    certificate = sim.ca.issue_leaf(
+        load_csr(request["csr_pem"]).public_key(),
+        subject_name(pairs),
+        subject_alternative_names(request_type, emails),
+        EXTENDED_KEY_USAGES[request_type],
+        not_before,
+        not_before + timedelta(days=EMAIL_VALIDITY_DAYS),
+    )
+    # NOTE: the request keeps only the certificate's CN, so `commonName` is its ASCII
+    # form here, while a seed completed at once keeps the common name as given.
+    common_name = next(value for short_name, value in pairs if short_name == "CN")
+    return insert_certificate(
+        sim.store,
+        certificate,
+        certificate_type=request_type,
+        product=request["product"],
+        issued_via="single",
+        names=emails,
+        common_name=common_name,
+        transaction_id=request["transaction_id"],
+        enterprise_id=request["enterprise_id"],
+        requester_email=request["requester_email"],
+        requester_name=request["requester_name"],
+        friendly_name=request["friendly_name"],
+    )
 
 
 def render_email_request_record(sim: Simulator, request: sqlite3.Row, settings: dict) -> dict:

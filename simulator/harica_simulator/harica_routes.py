@@ -27,12 +27,8 @@ async def read_decision(request: web.Request) -> tuple[str, str | None, bool | N
     return transaction_id, message, inform_user
 
 
-def request_routes(request_type: str, *, decisions: bool = True) -> list[web.RouteDef]:
-    """Build the approver routes of one request type: lists, one request and revoke.
-
-    Accept and cancel routes are added only when `decisions` is true. Without them,
-    those paths get the 501 fallback.
-    """
+def request_routes(request_type: str) -> list[web.RouteDef]:
+    """Build the approver routes of one request type: lists, one request, accept, cancel and revoke."""
 
     async def list_all(request: web.Request) -> web.Response:
         return await _list_response(request, request_type, None)
@@ -68,16 +64,14 @@ def request_routes(request_type: str, *, decisions: bool = True) -> list[web.Rou
         return web.Response(status=200)
 
     base = "/cm/v1/enterprise"
-    routes = [
+    return [
         web.get(f"{base}/requests/{request_type}", list_all),
         web.get(f"{base}/requests/{request_type}/id/{{transaction_id}}", get_one),
         web.get(f"{base}/requests/{request_type}/list/{{status}}", list_by_status),
+        web.post(f"{base}/accept/{request_type}", accept),
+        web.post(f"{base}/cancel/{request_type}", cancel),
         web.post(f"{base}/revoke/{request_type}", revoke),
     ]
-    if decisions:
-        routes.append(web.post(f"{base}/accept/{request_type}", accept))
-        routes.append(web.post(f"{base}/cancel/{request_type}", cancel))
-    return routes
 
 
 async def _list_response(request: web.Request, request_type: str, status: str | None) -> web.StreamResponse:
@@ -100,8 +94,8 @@ def harica_route_table() -> list[web.RouteDef]:
     """Return every /cm/v1 and /login route. The 501 fallback must come last."""
     return [
         *request_routes("ssl"),
-        *request_routes("smime", decisions=False),
-        *request_routes("clientauth", decisions=False),
+        *request_routes("smime"),
+        *request_routes("clientauth"),
         *admin_route_table(),
         *directory_route_table(),
         *bulk_route_table(),

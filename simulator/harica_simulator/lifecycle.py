@@ -16,14 +16,17 @@ from typing import Callable
 
 from .accounts import User, user_enterprise_ids
 from .errors import ApiError, NotFound
-from .email_requests import render_email_request_record
+from .email_requests import issue_email_certificate, render_email_request_record
 from .ssl_requests import issue_ssl_certificate, render_ssl_record
 from .state import Simulator
 
 # Per request type: the function that issues a Ready request's certificate and returns
-# its certificates row id. S/MIME and client-auth requests cannot be accepted yet, so
-# they have no issuer.
-ISSUERS: dict[str, Callable[[Simulator, sqlite3.Row], int]] = {"ssl": issue_ssl_certificate}
+# its certificates row id.
+ISSUERS: dict[str, Callable[[Simulator, sqlite3.Row], int]] = {
+    "ssl": issue_ssl_certificate,
+    "smime": issue_email_certificate,
+    "clientauth": issue_email_certificate,
+}
 RENDERERS: dict[str, Callable[[Simulator, sqlite3.Row, dict], dict]] = {
     "ssl": render_ssl_record,
     "smime": render_email_request_record,
@@ -35,11 +38,8 @@ LIST_STATUSES = ("pending", "completed", "cancelled", "ready")
 def settle_due(sim: Simulator, request_type: str) -> None:
     """Issue every Ready request of the type whose issuance delay has passed.
 
-    Types without an issuer never become Ready through the API: their Ready requests are
-    seeded with no issuance time, so they stay Ready.
+    Ready requests seeded through the control API have no issuance time, so they stay Ready.
     """
-    if request_type not in ISSUERS:
-        return
     rows = sim.store.query(
         "SELECT * FROM requests WHERE request_type = ? AND status = 'ready' AND issue_at <= ?",
         (request_type, sim.clock.now()),

@@ -224,7 +224,10 @@ class Control:
 
         Options: requester_name, organization_id, status ("completed", "pending", "ready"
         or "cancelled"), issued_via ("single", "bulk" or "acme"), friendly_name,
-        common_name, product, requested_at, not_before, not_after, validity_days.
+        common_name, product, requested_at, not_before, not_after, validity_days,
+        high_risk and csr (PEM). With high_risk true, an accepted request is held for
+        review until release(). Every certificate of the request certifies the public
+        key of csr when it is given.
         """
         payload = {"emails": emails, "requester_email": requester_email, **options}
         return self.call("POST", "smime-requests", payload)

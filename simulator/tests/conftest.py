@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harica_simulator.testing import Control, RunningSimulator, start_simulator
+from email_support import REQUEST_TYPES, EmailDesk, open_desk
 from sim_support import ADMIN_KEY, APPROVER, APPROVER_KEY, HaricaClient, World
 
 
@@ -33,3 +34,9 @@ def world(simulator, control) -> World:
         approver=HaricaClient(simulator, APPROVER_KEY),
         admin=HaricaClient(simulator, ADMIN_KEY),
     )
+
+
+@pytest.fixture(params=REQUEST_TYPES)
+def desk(request, world) -> EmailDesk:
+    """An approver of S/MIME requests, then of client-auth requests (one run each)."""
+    return open_desk(world, request.param)

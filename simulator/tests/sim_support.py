@@ -35,15 +35,18 @@ class HaricaClient:
             self.url + path, json=payload, allow_redirects=False, timeout=30, verify=self.verify, **kwargs
         )
 
-    def accept(self, transaction_id: str, message: str = "approved") -> requests.Response:
-        return self.post("/cm/v1/enterprise/accept/ssl", {"transactionId": transaction_id, "message": message})
+    def accept(self, transaction_id: str, message: str = "approved", *, request_type: str = "ssl") -> requests.Response:
+        payload = {"transactionId": transaction_id, "message": message}
+        return self.post(f"/cm/v1/enterprise/accept/{request_type}", payload)
 
-    def cancel(self, transaction_id: str, message: str = "not needed", inform_user: bool = True) -> requests.Response:
+    def cancel(
+        self, transaction_id: str, message: str = "not needed", inform_user: bool = True, *, request_type: str = "ssl"
+    ) -> requests.Response:
         payload = {"TransactionId": transaction_id, "Message": message, "InformUser": inform_user}
-        return self.post("/cm/v1/enterprise/cancel/ssl", payload)
+        return self.post(f"/cm/v1/enterprise/cancel/{request_type}", payload)
 
-    def request(self, transaction_id: str) -> requests.Response:
-        return self.get(f"/cm/v1/enterprise/requests/ssl/id/{transaction_id}")
+    def request(self, transaction_id: str, *, request_type: str = "ssl") -> requests.Response:
+        return self.get(f"/cm/v1/enterprise/requests/{request_type}/id/{transaction_id}")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""S/MIME and client-auth requests: seeding, approver reads and lists, roles, 501 decisions."""
+"""S/MIME and client-auth requests: seeding, approver reads and lists, roles."""
 
 from __future__ import annotations
 
@@ -194,19 +194,6 @@ def test_other_roles_are_refused(world, request_type, other_role):
     response = client.get(f"/cm/v1/enterprise/requests/{request_type}")
 
     assert response.status_code == 302
-
-
-@pytest.mark.parametrize("request_type", REQUEST_TYPES)
-@pytest.mark.parametrize("decision", ["accept", "cancel"])
-def test_decisions_are_not_implemented(world, request_type, decision):
-    client = approver(world, request_type)
-    seeded = seed(world, request_type, status="pending")
-    path = f"/cm/v1/enterprise/{decision}/{request_type}"
-
-    response = client.post(path, {"transactionId": seeded["transactionId"]})
-
-    assert response.status_code == 501
-    assert response.json() == {"message": f"Not implemented by the simulator: POST {path}"}
 
 
 def test_request_state(world):
