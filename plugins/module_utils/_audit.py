@@ -237,6 +237,7 @@ def _served_findings(
         )
 
     # The served certificate's own end of validity decides, whatever status HARICA's record has.
+    # NOTE: a served certificate whose validity has not started yet gets no finding.
     not_after = parse_timestamp(served["not_after"])
     if not_after is not None and not_after <= now:
         findings.append(

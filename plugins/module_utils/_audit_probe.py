@@ -30,6 +30,8 @@ def probe_context() -> ssl.SSLContext:
     certificates, so neither the chain nor the host name is checked here. The served
     certificate is compared with HARICA's records afterwards.
     """
+    # NOTE: protocol versions and ciphers are Python's and OpenSSL's defaults, so a
+    # service that offers only TLS versions they disable is reported as unreachable.
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
