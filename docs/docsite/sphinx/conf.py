@@ -36,6 +36,11 @@ html_theme_options = {
     'show_rtd_ethical_ads': False,
     'satellite_tracking': False,
     'documentation_home_url': 'index.html',
+    # Without this option the theme links its top bar to Ansible's own sites.
+    'topbar_links': {
+        'Repository': 'https://github.com/harica-certmanager/harica.certmanager',
+        'Changelog': 'https://github.com/harica-certmanager/harica.certmanager/blob/main/CHANGELOG.md',
+    },
 }
 
 try:
