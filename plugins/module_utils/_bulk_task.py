@@ -185,10 +185,10 @@ class BulkTask:
             return self._fail_batch(batch, exc.message)
         body = response.content
         try:
-            zip_.check_answer(body, response.headers.get("Content-Type", ""))
+            zip_.check_response(body, response.headers.get("Content-Type", ""))
         except zip_.NotAZipError as exc:
             if not body:
-                return self._settle(batch, index, "HARICA answered 200 with an empty body")
+                return self._settle(batch, index, "HARICA returned 200 with an empty body")
             return self._fail_batch(batch, exc.message)
         try:
             deliveries = zip_.read_zip(body, batch)
@@ -216,7 +216,7 @@ class BulkTask:
         return UNKNOWN
 
     def _settle(self, batch: list[rows_.Row], index: CertificateIndex, reason: str) -> str:
-        """Find out which rows of a batch whose answer was lost now have certificates."""
+        """Find out which rows of a batch whose response was lost now have certificates."""
         deadline = self.clock() + self.params["settle_timeout"]
         found: dict[int, dict[str, t.Any]] = {}
         while True:

@@ -3,7 +3,7 @@
 
 # This module_util is private to harica.certmanager: its interface may change at any time.
 
-"""The zip a bulk upload answers with: checked whole, in memory, before anything is written.
+"""The zip a bulk upload returns: checked whole, in memory, before anything is written.
 
 Members are matched to rows by the friendly name in their name, then confirmed by the
 email addresses (and, for CSR rows, the public key) of the certificate inside. Member
@@ -48,7 +48,7 @@ _MEMBER = re.compile(r"^(?:(?P<index>\d+)\.)?(?P<name>.+)\.(?P<ext>p7b|p7c|p12|p
 
 
 class NotAZipError(HaricaError):
-    """The upload's answer is not a zip, so no certificate file arrived."""
+    """The upload's response is not a zip, so no certificate file arrived."""
 
 
 class ZipCheckError(HaricaError):
@@ -56,7 +56,7 @@ class ZipCheckError(HaricaError):
 
 
 class Delivery(t.NamedTuple):
-    """What the zip holds for one row."""
+    """The files of one row in the zip."""
 
     row: Row
     member: str
@@ -66,22 +66,22 @@ class Delivery(t.NamedTuple):
     details: dict[str, t.Any]
 
 
-def check_answer(body: bytes, content_type: str) -> None:
-    """Raise NotAZipError unless the answer is a non-empty zip, by content type and signature."""
+def check_response(body: bytes, content_type: str) -> None:
+    """Raise NotAZipError unless the response is a non-empty zip, by content type and signature."""
     lowered = content_type.split(";", 1)[0].strip().lower()
     if not body:
-        raise NotAZipError("The upload was answered with an empty body instead of a zip.")
+        raise NotAZipError("The upload returned an empty body instead of a zip.")
     if body.startswith(ZIP_SIGNATURES) and (not lowered or lowered in ZIP_CONTENT_TYPES):
         return
     message = server_message(body, content_type)
     if "html" in lowered or body.lstrip()[:1] == b"<":
         raise NotAZipError(
-            "The upload was answered with an HTML page instead of a zip; HARICA shows its login page this way"
+            "The upload returned an HTML page instead of a zip; HARICA shows its login page this way"
             " when the key lacks the Enterprise Admin role."
         )
     if "json" in lowered or body.lstrip()[:1] in (b"{", b"["):
-        raise NotAZipError(f"The upload was answered with a JSON error instead of a zip: {message or _json_text(body)}")
-    raise NotAZipError(f"The upload was answered with {lowered or 'an unnamed content type'} that is not a zip.")
+        raise NotAZipError(f"The upload returned a JSON error instead of a zip: {message or _json_text(body)}")
+    raise NotAZipError(f"The upload returned {lowered or 'an unnamed content type'} that is not a zip.")
 
 
 def _json_text(body: bytes) -> str:
@@ -99,7 +99,7 @@ def read_zip(body: bytes, rows: t.Sequence[Row]) -> dict[int, Delivery]:
     except (zipfile.BadZipFile, ValueError) as exc:
         raise ZipCheckError(f"The zip is damaged: {exc}.") from None
     if not members:
-        raise NotAZipError("The upload was answered with an empty zip, so no certificate arrived.")
+        raise NotAZipError("The upload returned an empty zip, so no certificate arrived.")
     if len(members) > len(rows):
         raise ZipCheckError(f"The zip holds {len(members)} files for {len(rows)} rows.")
     by_name = {row.friendly_name.lower(): row for row in rows}
@@ -149,7 +149,7 @@ def _row_for(name: str, by_name: t.Mapping[str, Row]) -> Row:
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    # The size in the directory can lie; the read is bounded whatever it says.
+    # The size in the central directory can be wrong, so the read is bounded anyway.
     with archive.open(info) as handle:
         data = handle.read(MAX_MEMBER_BYTES + 1)
     if len(data) > MAX_MEMBER_BYTES:
@@ -224,6 +224,6 @@ __all__ = (
     "Delivery",
     "NotAZipError",
     "ZipCheckError",
-    "check_answer",
+    "check_response",
     "read_zip",
 )

@@ -14,7 +14,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._bulk_zip impor
     MAX_MEMBER_BYTES,
     NotAZipError,
     ZipCheckError,
-    check_answer,
+    check_response,
     read_zip,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._der import ber_to_der
@@ -71,14 +71,14 @@ def good_members(material):
         (b"PK\x03\x04rest", "application/json", "JSON error"),
     ],
 )
-def test_check_answer_rejects(body, content_type, phrase):
+def test_check_response_rejects(body, content_type, phrase):
     with pytest.raises(NotAZipError, match=phrase):
-        check_answer(body, content_type)
+        check_response(body, content_type)
 
 
 @pytest.mark.parametrize("content_type", ["application/zip", "application/octet-stream", ""])
-def test_check_answer_accepts_zip(content_type):
-    check_answer(b"PK\x03\x04rest", content_type)
+def test_check_response_accepts_zip(content_type):
+    check_response(b"PK\x03\x04rest", content_type)
 
 
 # Reading the zip
