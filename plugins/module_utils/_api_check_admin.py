@@ -13,11 +13,13 @@ import typing as t
 from ansible_collections.harica.certmanager.plugins.module_utils import _api
 from ansible_collections.harica.certmanager.plugins.module_utils._api_check_formats import (
     FieldGroup,
+    count_of,
     distinct_words,
     san_labels,
     serial_digits,
     serial_format,
     short_word,
+    word_list,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._api_check_reads import (
     CERTIFICATE_LISTS,
@@ -28,7 +30,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._api_check_read
     RoleReadings,
     Verdict,
     failed_read,
-    first_serial,
+    serial_to_search,
     lookup_record,
     no_records,
 )
@@ -160,7 +162,7 @@ def judge_serial_format(observations: Observations, readings: RoleReadings) -> V
         )
     detail = f"Serials are written as: {formats_text}."
     if matching:
-        detail += f" They match the certificate's serial number in {matching} records."
+        detail += f" They match the certificate's serial number in {count_of(matching, 'record')}."
     else:
         detail += " No record carried a certificate to compare them with."
     return Verdict(HELD, detail, observed)
@@ -198,7 +200,7 @@ def judge_certificate_paths(observations: Observations, readings: RoleReadings) 
     if normalized_search is None:
         note = " The serial search was not tried, because no certificate with a serial was listed."
     else:
-        serial = normalize_serial(first_serial(certificate_records(readings))) or ""
+        serial = normalize_serial(serial_to_search(certificate_records(readings))) or ""
         found = _search_found(normalized_search, serial) or _search_found(readings.reading("serial/listed"), serial)
         if found:
             note = " The serial search found a listed certificate."
@@ -218,7 +220,7 @@ def judge_certificate_paths(observations: Observations, readings: RoleReadings) 
 
 def judge_serial_search(observations: Observations, readings: RoleReadings) -> Verdict:
     """D6: the serial search finds a listed certificate by the module's normalised serial."""
-    listed_serial = first_serial(certificate_records(readings))
+    listed_serial = serial_to_search(certificate_records(readings))
     normalized_search = readings.reading("serial/normalized")
     if listed_serial is None or normalized_search is None:
         return _list_failure(readings, "all", "certificate with a serial")
@@ -316,7 +318,7 @@ def judge_san_format(observations: Observations, readings: RoleReadings) -> Verd
         )
     detail = f"sANS is one string with the labels {labels_text}."
     if agree:
-        detail += f" It lists the certificate's names in {agree} records."
+        detail += f" It lists the certificate's names in {count_of(agree, 'record')}."
     return Verdict(HELD, detail, observed)
 
 
@@ -363,7 +365,7 @@ def judge_certificate_type_words(observations: Observations, readings: RoleReadi
         )
     detail = f"certificateType words seen: {words_text}."
     if agree:
-        detail += f" They agree with the certificate's extended key usages in {agree} records."
+        detail += f" They agree with the certificate's extended key usages in {count_of(agree, 'record')}."
     return Verdict(HELD, detail, observed)
 
 
@@ -401,7 +403,7 @@ def judge_status_lists(observations: Observations, readings: RoleReadings) -> Ve
         return Verdict(DIFFERS, f"Some certificates are listed under another status than the module's rule gives: {listed}.", observed)
     detail = f"Every certificate of the status lists has that status by the module's rule ({counts_text})."
     if unreadable:
-        detail += f" {unreadable} records could not be read and are not judged."
+        detail += f" Not judged, because they could not be read: {count_of(unreadable, 'record')}."
     return Verdict(HELD, detail, observed)
 
 
@@ -435,14 +437,14 @@ def judge_issuance_hint(observations: Observations, readings: RoleReadings) -> V
         hint = f" Fields whose names may be related: {', '.join(related)}." if related else ""
         return Verdict(
             DIFFERS,
-            f"{unknown} of {len(records)} certificate records tell no issuance method ({seen}), so revoking them"
-            f" needs the revoke_type option.{hint}",
+            f"Records that name no issuance method the module reads: {unknown} of {len(records)} (fields seen:"
+            f" {seen}). Revoking their certificates needs the revoke_type option.{hint}",
             observed,
         )
     return Verdict(
         HELD,
         f"Every certificate record ({len(records)}) tells how it was issued, in {seen}:"
-        f" {', '.join(observed['values'])}.",
+        f" {word_list(observed['values'])}.",
         observed,
     )
 
@@ -457,7 +459,7 @@ def judge_enterprise_fields(observations: Observations, readings: RoleReadings) 
         return _list_failure(readings, "enterprises", "enterprise")
     verdict = fields_verdict(records, ENTERPRISE_FIELDS, "enterprise")
     enterprises = {str(Record(record).get("organizationId", "id", default="")).lower() for record in records}
-    rows = f" {len(records)} rows for {len(enterprises)} enterprises."
+    rows = f" The list has {count_of(len(records), 'row')} for {count_of(len(enterprises), 'enterprise')}."
     observed = {**verdict.observed, "rows": len(records), "enterprises": len(enterprises)}
     return Verdict(verdict.status, verdict.detail + rows, observed)
 
@@ -493,7 +495,7 @@ def judge_user_fields(observations: Observations, readings: RoleReadings) -> Ver
         detail += " The lookup by email has no certificates list."
     observed["lookup_has_certificates"] = looked_up is not None and isinstance(Record(looked_up).get("certificates"), list)
     if status == HELD and observed["role_words"]:
-        detail += f" Role names seen: {', '.join(observed['role_words'])}."
+        detail += f" Role names seen: {word_list(observed['role_words'])}."
     return Verdict(status, detail, observed)
 
 

@@ -70,6 +70,18 @@ def short_word(value: t.Any) -> str:
     return text
 
 
+def count_of(number: int, noun: str) -> str:
+    """Return ``1 record`` or ``3 records``; the plural adds an s."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def word_list(words: t.Sequence[str], conjunction: str = "and") -> str:
+    """Join words as ``a, b and c``."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
 def distinct_words(values: t.Iterable[t.Any]) -> list[str]:
     """Return the distinct values as short words, in the order first seen, at most MAX_SAMPLES."""
     words: list[str] = []
@@ -158,8 +170,8 @@ class FieldGroup(t.NamedTuple):
 class FieldReport(t.NamedTuple):
     """Which expected fields a set of records has.
 
-    ``present`` maps each documented name to the name the server used when it differs
-    (an alternate, or another casing). ``missing`` names fields that no record required
+    ``present`` maps each documented name to the name the server used, which may be an
+    alternate or another casing. ``missing`` names fields that no record required
     to carry them had, and ``partial`` those that only some had. ``not_applicable`` names
     fields that no record was required to carry, such as ``revokedAt`` when nothing is
     revoked. ``extra`` lists the other field names seen.
@@ -177,7 +189,9 @@ class FieldReport(t.NamedTuple):
             "missing_fields": self.missing,
             "fields_in_some_records": self.partial,
             "fields_not_applicable": self.not_applicable,
-            "fields_under_other_names": {name: used for name, used in self.present.items() if used != name},
+            "fields_under_other_names": {
+                name: used for name, used in self.present.items() if used.lower() != name.lower()
+            },
             "other_fields": self.extra,
             "key_casing": self.casing,
         }
@@ -377,6 +391,7 @@ __all__ = (
     "FieldReport",
     "ListShape",
     "SanLabels",
+    "count_of",
     "distinct_words",
     "field_report",
     "key_casing",
@@ -388,4 +403,5 @@ __all__ = (
     "timestamp_format",
     "timestamp_has_zone",
     "timestamp_parses",
+    "word_list",
 )

@@ -274,14 +274,14 @@ def read_requests(readings: RoleReadings) -> None:
 def read_admin(readings: RoleReadings) -> None:
     """Read the certificate lists, one serial search, the enterprises and the users.
 
-    The serial search uses the normalised serial of the first listed certificate. When
-    that finds nothing and the list wrote the serial in another form, the listed form
-    is searched too, which tells which form HARICA's search expects.
+    The serial search uses the normalised form of one listed serial (see serial_to_search).
+    When that finds nothing and the list wrote the serial in another form, the listed
+    form is searched too, which tells which form HARICA's search expects.
     """
     readings.get("all", _api.certificates_path())
     for status in _api.CERTIFICATE_STATUSES:
         readings.get(f"list/{status}", _api.certificates_by_status_path(status))
-    listed = first_serial(readings.records("all", *CERTIFICATE_LISTS))
+    listed = serial_to_search(readings.records("all", *CERTIFICATE_LISTS))
     if listed is not None:
         template = _api.certificates_path() + "/serial/{serial}"
         normalized = normalize_serial(listed) or ""
@@ -299,13 +299,33 @@ def read_admin(readings: RoleReadings) -> None:
             break
 
 
-def first_serial(records: t.Iterable[t.Mapping[str, t.Any]]) -> t.Any:
-    """Return the serial of the first record with a hexadecimal one, as the server wrote it."""
+def serial_to_search(records: t.Iterable[t.Mapping[str, t.Any]]) -> t.Any:
+    """Return the listed serial that the serial search tries, as the server wrote it.
+
+    A serial whose listed form differs from the normalised one is preferred: first one
+    with leading zeros, a prefix or separators, then one in lower case. Only such a serial
+    shows whether the search expects HARICA's own form.
+    """
+    candidates = []
     for record in records:
         value = Record(record).get("serial", "serialNumber")
         if serial_digits(value) is not None:
-            return value
-    return None
+            candidates.append(value)
+    for differs in (_padded_or_separated, _lower_case):
+        for value in candidates:
+            if differs(value):
+                return value
+    return candidates[0] if candidates else None
+
+
+def _padded_or_separated(value: t.Any) -> bool:
+    digits = serial_digits(value) or ""
+    return digits != str(value).strip() or (len(digits) > 1 and digits.startswith("0"))
+
+
+def _lower_case(value: t.Any) -> bool:
+    digits = serial_digits(value) or ""
+    return digits != digits.upper()
 
 
 def lookup_record(reading: Reading | None, record_keys: t.Sequence[str]) -> t.Mapping[str, t.Any] | None:
@@ -359,10 +379,10 @@ __all__ = (
     "RoleReadings",
     "Verdict",
     "failed_read",
-    "first_serial",
     "lookup_record",
     "no_key",
     "no_records",
     "read_admin",
     "read_requests",
+    "serial_to_search",
 )

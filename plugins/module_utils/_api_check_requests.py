@@ -17,11 +17,13 @@ import typing as t
 from ansible_collections.harica.certmanager.plugins.module_utils import _api
 from ansible_collections.harica.certmanager.plugins.module_utils._api_check_formats import (
     FieldGroup,
+    count_of,
     distinct_words,
     field_report,
     list_shape,
     timestamp_format,
     timestamp_parses,
+    word_list,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._api_check_reads import (
     CERTIFICATE_LISTS,
@@ -65,6 +67,11 @@ def _is_completed(record: Record) -> bool:
 
 def _is_reviewed(record: Record) -> bool:
     return normalize_request_status(record.get("transactionStatus", "status")) != "pending"
+
+
+def _label(readings: RoleReadings) -> str:
+    """Return the request type's label, such as ``SSL`` or ``client authentication``."""
+    return _api.REQUEST_TYPES[readings.role.request_type or "ssl"].label
 
 
 def request_fields(request_type: str) -> tuple[FieldGroup, ...]:
@@ -160,7 +167,7 @@ def judge_request_paths(observations: Observations, readings: RoleReadings) -> V
             lookup_note = f" The lookup by id returned {observed['lookup_shape']}."
     if not_served:
         listed = "; ".join(f"GET {template}: {why}" for template, why in not_served.items())
-        return Verdict(DIFFERS, f"Some {request_type} request paths are not served as assumed: {listed}.", observed)
+        return Verdict(DIFFERS, f"Some {_label(readings)} request paths are not served as assumed: {listed}.", observed)
     detail = f"GET {_api.requests_path(request_type)}, its status lists and the lookup by id answered with JSON."
     if by_id is None:
         detail = f"GET {_api.requests_path(request_type)} and its status lists answered with JSON."
@@ -214,20 +221,20 @@ def judge_pagination(observations: Observations, readings: RoleReadings) -> Verd
     in_full = {_transaction_id(record) for record in full.shape().records}
     in_status_lists = {_transaction_id(record) for record in readings.records(*REQUEST_LISTS)}
     if not in_full and not in_status_lists:
-        return no_records(f"{readings.role.request_type} request")
+        return no_records(f"{_label(readings)} request")
     missing = in_status_lists - in_full
     if missing:
         observed["missing_from_full_list"] = len(missing)
         return Verdict(
             DIFFERS,
-            f"The full list returned {len(in_full)} requests but left out {len(missing)} that the status lists"
-            " returned, so it may be one page of a longer list.",
+            f"The full list returned {count_of(len(in_full), 'request')} but left out {len(missing)} that the"
+            " status lists returned, so it may be one page of a longer list.",
             observed,
         )
     return Verdict(
         HELD,
-        f"The full list returned {len(in_full)} requests, every request of the status lists among them, and"
-        " no list object carried pagination keys.",
+        f"The full list returned {count_of(len(in_full), 'request')}, every request of the status lists among"
+        " them, and no list object carried pagination keys.",
         observed,
     )
 
@@ -246,7 +253,7 @@ def judge_request_fields(observations: Observations, readings: RoleReadings) -> 
         full = readings.reading("all")
         if full is not None and not full.ok:
             return failed_read(full)
-        return no_records(f"{readings.role.request_type} request")
+        return no_records(f"{_label(readings)} request")
     return fields_verdict(records, request_fields(readings.role.request_type or ""), "request")
 
 
@@ -254,19 +261,17 @@ def fields_verdict(records: t.Sequence[t.Mapping[str, t.Any]], groups: t.Sequenc
     """Judge the field names of records: held unless an expected field is missing from all of them."""
     report = field_report(records, groups)
     observed = {"records": len(records), **report.observed()}
-    casing = f"Key casing: {report.casing}."
+    read = f"{count_of(len(records), what + ' record')} read, key casing {report.casing}"
     if report.missing:
-        return Verdict(
-            DIFFERS, f"{len(records)} {what} records lack these fields: {', '.join(report.missing)}. {casing}", observed
-        )
-    detail = f"{len(records)} {what} records carry every expected field. {casing}"
+        return Verdict(DIFFERS, f"No record has {word_list(report.missing, 'or')} ({read}).", observed)
+    detail = f"Every expected field is present ({read})."
     if report.partial:
-        detail += f" Only some records carry {', '.join(report.partial)}."
+        detail += f" Only some records have {word_list(report.partial)}."
     renamed = observed["fields_under_other_names"]
     if renamed:
-        detail += " Read under other names: " + ", ".join(f"{name} as {used}" for name, used in renamed.items()) + "."
+        detail += " Found under another name: " + ", ".join(f"{name} as {used}" for name, used in renamed.items()) + "."
     if report.not_applicable:
-        detail += f" Not applicable to the records read: {', '.join(report.not_applicable)}."
+        detail += f" No record read needs {word_list(report.not_applicable)}."
     return Verdict(HELD, detail, observed)
 
 
@@ -352,7 +357,10 @@ def judge_timestamps(observations: Observations, readings: RoleReadings) -> Verd
         )
     detail = f"Every timestamp ({len(values)}) has a format the client reads: {formats_text}."
     if offsets:
-        detail += f" The end of validity matched the certificate's notAfter in {len(offsets)} records, so they are UTC."
+        detail += (
+            f" The end of validity matched the certificate's notAfter in {count_of(len(offsets), 'record')},"
+            " so the timestamps are UTC."
+        )
     else:
         detail += " No record carried both an end of validity and a certificate, so UTC was not confirmed."
     return Verdict(HELD, detail, observed)
@@ -401,7 +409,7 @@ def judge_status_words(observations: Observations, readings: RoleReadings) -> Ve
         full = readings.reading("all")
         if full is not None and not full.ok:
             return failed_read(full)
-        return no_records(f"{readings.role.request_type} request")
+        return no_records(f"{_label(readings)} request")
     words = distinct_words(Record(record).get("transactionStatus", "status") for record in records)
     unknown = [word for word in words if word.strip().lower() not in REQUEST_STATUSES]
     misplaced = {}
@@ -424,9 +432,9 @@ def judge_status_words(observations: Observations, readings: RoleReadings) -> Ve
     if misplaced:
         listed = "; ".join(f"list/{status} returned {', '.join(found)}" for status, found in misplaced.items())
         return Verdict(DIFFERS, f"Some status lists return requests of other statuses: {listed}.", observed)
-    detail = f"Status words seen: {', '.join(words)}, all known to the module."
+    detail = f"Status words seen: {word_list(words)}, all known to the module."
     if observed["not_seen"]:
-        detail += f" No request was {', '.join(observed['not_seen'])}, so those words were not seen."
+        detail += f" No request was {word_list(observed['not_seen'], 'or')}, so those words were not seen."
     return Verdict(HELD, detail, observed)
 
 
@@ -440,7 +448,7 @@ def judge_certificate_location(observations: Observations, readings: RoleReading
         full = readings.reading("all")
         if full is not None and not full.ok:
             return failed_read(full)
-        return no_records(f"completed {readings.role.request_type} request")
+        return no_records(f"completed {_label(readings)} request")
     forms: collections.Counter[str] = collections.Counter()
     bundle_blocks: collections.Counter[int] = collections.Counter()
     with_headers = 0
@@ -477,11 +485,11 @@ def judge_certificate_location(observations: Observations, readings: RoleReading
         )
     forms_text = ", ".join(f"{form} ({count})" for form, count in forms.most_common())
     bundles = sum(bundle_blocks.values())
-    detail = f"Every completed request ({len(completed)}) carries its certificate. certificate: {forms_text}."
+    detail = f"Every completed request ({len(completed)}) carries its certificate, in certificate as {forms_text}."
     if bundles:
         detail += (
-            f" pemBundle in {bundles} records, with {_block_counts(bundle_blocks)} PEM blocks;"
-            f" {with_headers} of them with subject= and issuer= lines."
+            f" pemBundle is in {count_of(bundles, 'record')}, with {_block_counts(bundle_blocks)} PEM blocks,"
+            f" and has subject= and issuer= lines in {count_of(with_headers, 'record')}."
         )
     else:
         detail += " No record has a pemBundle, so the module returns no chain."
