@@ -9,7 +9,8 @@
 # - creates one virtual environment per ansible-core release under .venvs/; the
 #   newest core's also gets Molecule, the browser check's DevTools client, and
 #   antsibull-docs, Sphinx and antsibull-changelog for the docs and changelog
-#   stages (tests/docs/requirements.txt);
+#   stages (tests/docs/requirements.txt), and ansible-lint and ansible-builder
+#   for the release stages (tests/release/requirements.txt);
 # - links .collections/ansible_collections/harica/certmanager to this checkout;
 # - puts scripts/get_pip_offline.py where ansible-test looks for its cached pip
 #   bootstrap script, so ansible-test --venv works without downloading it.
@@ -23,8 +24,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 VENV_RECIPE_VERSION=2
 
 # Requirement files installed only into the newest core's venv: Molecule, the
-# browser check, and the docs and changelog stages run there alone.
-NEWEST_CORE_REQUIREMENTS=(extensions/molecule/requirements.txt tests/audit/requirements.txt tests/docs/requirements.txt)
+# browser check, the docs and changelog stages and the release stages run there
+# alone.
+NEWEST_CORE_REQUIREMENTS=(extensions/molecule/requirements.txt tests/audit/requirements.txt tests/docs/requirements.txt
+    tests/release/requirements.txt)
 
 main() {
     cd "$REPO_ROOT"
