@@ -40,8 +40,8 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
                     build/CORE copy of the newest core, the documentation site
                     (docs/docsite/build.py, Sphinx warnings as errors) into
                     build/docs, and pytest tests/docs: a page for every plugin
-                    and role that ansible-doc lists, and the index page in
-                    headless Chromium
+                    and role that ansible-doc lists, the index page in headless
+                    Chromium, and the guides' example plays against the simulator
   changelog         antsibull-changelog lint and lint-changelog-yaml, and a
                     check that CHANGELOG.md is what antsibull-changelog
                     generate writes

@@ -49,7 +49,7 @@ CLOSED_PROXY = "http://127.0.0.1:9"
 
 
 class BuildError(RuntimeError):
-    """A build step failed; the message says which and why."""
+    """A build step failed. The message names the step and the cause."""
 
 
 def parse_arguments() -> argparse.Namespace:

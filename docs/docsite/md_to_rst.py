@@ -101,7 +101,7 @@ def _bullet_list(lines: list[str], index: int, output: list[str], link_base: str
         start = index
         text = [match.group(1).strip()]
         index += 1
-        # A continuation line is indented; a blank line or a new item ends the item.
+        # A continuation line is indented, and a blank line or a new item ends the item.
         while index < len(lines) and lines[index].startswith("  ") and lines[index].strip():
             if _BULLET.match(lines[index].strip()):
                 raise ConversionError(index + 1, "nested lists are not supported")
@@ -138,7 +138,8 @@ def _table(lines: list[str], index: int, output: list[str], link_base: str) -> i
 
 
 def _cells(line: str) -> list[str]:
-    # A pipe inside a code span would split the cell; the page does not use one.
+    # NOTE: a pipe inside a code span splits the cell too, because every pipe separates
+    # cells here. The page has no such span.
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 

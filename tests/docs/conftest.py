@@ -50,11 +50,11 @@ def ansible_doc_names(kind: str) -> list[str]:
     """Return the names that ``ansible-doc -t KIND --list harica.certmanager`` prints."""
     environment = dict(os.environ)
     environment.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPOSITORY / ".collections"))
-    command = [str(Path(sys.executable).with_name("ansible-doc")), "-t", kind, "--list", "--json", COLLECTION]
+    command = [str(Path(sys.executable).absolute().with_name("ansible-doc")), "-t", kind, "--list", "--json", COLLECTION]
     completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     listed = json.loads(completed.stdout)
-    # ansible-doc lists roles by name with their entry points; plugins by name.
+    # The JSON is keyed by the full name, for roles as for plugins.
     return sorted(name for name in listed if name.startswith(COLLECTION + "."))
 
 

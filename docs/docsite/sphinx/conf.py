@@ -1,9 +1,9 @@
 """Sphinx configuration of the harica.certmanager documentation site.
 
 docs/docsite/build.py runs sphinx-build with this directory as the configuration
-directory, on the RST that antsibull-docs wrote. Nothing here downloads anything: the
-theme and its assets come from the sphinx-ansible-theme package, and the only
-intersphinx inventory is the local file that build.py writes and names in
+directory, on the RST that antsibull-docs wrote. Nothing here downloads anything,
+because the theme and its assets come from the sphinx-ansible-theme package and the
+only intersphinx inventory is the local file that build.py writes and names in
 HARICA_DOCS_INVENTORY.
 """
 
@@ -28,8 +28,8 @@ pygments_style = 'ansible'
 highlight_language = 'YAML+Jinja'
 
 html_theme = 'sphinx_ansible_theme'
-# The theme's analytics, banner and advertising hooks stay off: the site loads nothing
-# from other hosts (tests/docs checks this in Chromium).
+# The theme's analytics, banner and advertising hooks stay off, so the site loads
+# nothing from other hosts (tests/docs checks this in Chromium).
 html_theme_options = {
     'display_version': False,
     'show_extranav': False,
