@@ -70,6 +70,23 @@ def short_word(value: t.Any) -> str:
     return text
 
 
+def json_type(value: t.Any) -> str:
+    """Name the JSON type of a decoded value, such as ``a JSON object`` or ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a JSON boolean"
+    if isinstance(value, (int, float)):
+        return "a JSON number"
+    if isinstance(value, str):
+        return "a JSON string"
+    if isinstance(value, list):
+        return "a JSON array"
+    if isinstance(value, dict):
+        return "a JSON object"
+    return type(value).__name__
+
+
 def count_of(number: int, noun: str) -> str:
     """Return ``1 record`` or ``3 records``; the plural adds an s."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
@@ -263,9 +280,9 @@ def key_casing(used_names: t.Mapping[str, str]) -> str:
 def timestamp_format(value: t.Any) -> str:
     """Describe the format of a timestamp value, such as ``YYYY-MM-DDThh:mm:ss.fffffff``."""
     if isinstance(value, bool):
-        return "a JSON boolean"
+        return json_type(value)
     if isinstance(value, (int, float)):
-        return f"a JSON number ({len(str(int(value)))} digits)"
+        return f"a JSON number ({count_of(len(str(int(value))), 'digit')})"
     text = str(value)
     match = _TIMESTAMP_PARTS.match(text.strip())
     if not match:
@@ -302,10 +319,8 @@ def timestamp_has_zone(value: t.Any) -> bool:
 
 def serial_format(value: t.Any) -> str:
     """Describe how a serial is written, such as ``upper-case hex, 32 digits, no leading zeros``."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return f"a JSON {type(value).__name__}"
-    if isinstance(value, int):
-        return "a JSON number"
+    if not isinstance(value, str):
+        return json_type(value)
     text = value.strip()
     parts = []
     digits = text
@@ -325,7 +340,7 @@ def serial_format(value: t.Any) -> str:
     else:
         case = "mixed-case hex"
     parts.insert(0, case)
-    parts.append(f"{len(digits)} digits")
+    parts.append(count_of(len(digits), "digit"))
     parts.append("leading zeros" if len(digits) > 1 and digits.startswith("0") else "no leading zeros")
     parts.append(f"separated by {' and '.join(separators)}" if separators else "no separators")
     return ", ".join(parts)
@@ -366,7 +381,7 @@ def san_labels(value: t.Any) -> SanLabels:
         entries = value.split(",")
         form = "one string"
     else:
-        return SanLabels((), (), f"a JSON {type(value).__name__}")
+        return SanLabels((), (), json_type(value))
     labels: list[str] = []
     unknown: list[str] = []
     for entry in entries:
@@ -394,6 +409,7 @@ __all__ = (
     "count_of",
     "distinct_words",
     "field_report",
+    "json_type",
     "key_casing",
     "list_shape",
     "san_labels",

@@ -20,6 +20,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._api_check_form
     count_of,
     distinct_words,
     field_report,
+    json_type,
     list_shape,
     timestamp_format,
     timestamp_parses,
@@ -500,7 +501,7 @@ def _certificate_form(value: t.Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return "absent"
     if not isinstance(value, str):
-        return f"a JSON {type(value).__name__}"
+        return json_type(value)
     if "-----BEGIN" in value:
         return "PEM" if to_pem(value) else "unreadable PEM"
     return "base64 DER" if to_pem(value) else "unreadable"
