@@ -17,7 +17,10 @@ main() {
     start_simulator
     "$venv/bin/python" "$repo/demo/seed_simulator.py" --ready-file "$output/ready.json" --output "$output"
 
-    export ANSIBLE_COLLECTIONS_PATH="$repo/.collections"
+    # An ANSIBLE_COLLECTIONS_PATH from the caller wins, so that the demo can run an
+    # installed copy of the collection in place of this checkout.
+    export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$repo/.collections}"
+    echo "demo: collections path $ANSIBLE_COLLECTIONS_PATH"
     HARICA_API_URL=$(ready_field url)
     HARICA_API_KEY=$(<"$output/approver.key")
     export HARICA_API_URL HARICA_API_KEY
