@@ -5,8 +5,8 @@
 
 """Judges of the service and authentication assumptions (A2 to A5, A9).
 
-They read how the server answered each key on its own paths, and how it answered the one
-probe of an admin path with an approver key.
+They read how the server responded to each key on its own paths, and to the one probe
+of an admin path with an approver key.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def judge_role_required(observations: Observations, readings: RoleReadings | Non
 
 
 def judge_unknown_key(observations: Observations, readings: RoleReadings | None = None) -> Verdict:
-    """A4: a missing or unknown key is answered with 401, and only such a key is."""
+    """A4: a missing or unknown key gets 401, and only such a key does."""
     probe = observations.probe()
     if probe is not None and probe[1].error is not None and probe[1].error.status == 401:
         return Verdict(
@@ -154,11 +154,13 @@ def judge_login_redirect(observations: Observations, readings: RoleReadings | No
     error = reading.error
     if error is None or error.status is None:
         return Verdict(NOT_CHECKED, reading.failure())
+
     how = describe_rejection(error)
     observed = _rejection_observed(error)
     seen = f"GET {PROBE_PATH} with {role.option}, a key without the role, got {how}"
     if error.status in REDIRECT_STATUSES and isinstance(error, HaricaAuthError):
         return Verdict(HELD, f"{seen}, as assumed. The check does not follow the redirect.", observed)
+
     if isinstance(error, HaricaRedirectError):
         consequence = "The client reports such a redirect as a wrong api_url, not as a missing role."
     elif error.status == 403:
@@ -173,7 +175,7 @@ def judge_login_redirect(observations: Observations, readings: RoleReadings | No
 
 
 def judge_response_time(observations: Observations, readings: RoleReadings | None = None) -> Verdict:
-    """A9: every GET is answered within the client's timeout."""
+    """A9: every GET gets a response within the client's timeout."""
     all_readings = observations.all_readings()
     timed_out = [reading for reading in all_readings if isinstance(reading.error, HaricaTimeoutError)]
     answered = [reading for reading in all_readings if reading.answered]

@@ -139,6 +139,7 @@ def judge_serial_format(observations: Observations, readings: RoleReadings) -> V
             decimal += 1
         else:
             other += 1
+
     not_hex = sum(1 for _record, value in serials if serial_digits(value) is None)
     observed = {
         "formats": dict(formats.most_common()),
@@ -183,7 +184,7 @@ def _search_found(reading: Reading | None, normalized: str) -> bool:
 
 
 def judge_certificate_paths(observations: Observations, readings: RoleReadings) -> Verdict:
-    """D1: the admin certificate list, its status lists and the serial search answer."""
+    """D1: the admin certificate list, its status lists and the serial search respond."""
     lists = [readings.reading(name) for name in ("all", *CERTIFICATE_LISTS)]
     sent = [reading for reading in lists if reading is not None]
     if not any(reading.answered for reading in sent) or all(isinstance(r.error, HaricaAuthError) for r in sent):
@@ -195,6 +196,7 @@ def judge_certificate_paths(observations: Observations, readings: RoleReadings) 
         and (reading.error.status in NOT_SERVED_STATUSES or isinstance(reading.error, HaricaAuthError))
     }
     unread = [reading.template for reading in sent if not reading.answered]
+
     normalized_search = readings.reading("serial/normalized")
     note = ""
     if normalized_search is None:
@@ -212,7 +214,7 @@ def judge_certificate_paths(observations: Observations, readings: RoleReadings) 
     if not_served:
         listed = "; ".join(f"GET {template}: {why}" for template, why in not_served.items())
         return Verdict(DIFFERS, f"Some admin certificate paths are not served as assumed: {listed}.", observed)
-    detail = f"GET {_api.certificates_path()} and its status lists answered with JSON.{note}"
+    detail = f"GET {_api.certificates_path()} and its status lists returned JSON.{note}"
     if unread:
         detail += f" These got no response and are not judged: {', '.join(unread)}."
     return Verdict(HELD, detail, observed)
@@ -292,6 +294,7 @@ def judge_san_format(observations: Observations, readings: RoleReadings) -> Verd
             agree += 1
         else:
             disagree += 1
+
     observed = {
         "forms": dict(forms),
         "labels": labels,
@@ -344,6 +347,7 @@ def judge_certificate_type_words(observations: Observations, readings: RoleReadi
                 agree += 1
             else:
                 conflicts += 1
+
     if not words:
         return _list_failure(readings, "all", "certificate with a certificateType")
     unmapped = [word for word, kind in words.items() if kind is None]
@@ -389,6 +393,7 @@ def judge_status_lists(observations: Observations, readings: RoleReadings) -> Ve
                 continue
             if judged != status:
                 misfiled.setdefault(status, collections.Counter())[judged] += 1
+
     observed = {"records_per_list": counts, "other_status": {k: dict(v) for k, v in misfiled.items()}}
     if not any(counts.values()):
         failed = [readings.reading(name) for name in CERTIFICATE_LISTS]
@@ -411,7 +416,7 @@ def judge_status_lists(observations: Observations, readings: RoleReadings) -> Ve
 
 
 def judge_issuance_hint(observations: Observations, readings: RoleReadings) -> Verdict:
-    """D8: a certificate record tells how it was issued (Single, Bulk, ACME)."""
+    """D8: a certificate record names how it was issued (Single, Bulk, ACME)."""
     records = certificate_records(readings)
     if not records:
         return _list_failure(readings, "all", "certificate")
@@ -431,6 +436,7 @@ def judge_issuance_hint(observations: Observations, readings: RoleReadings) -> V
                 related.append(str(key))
         if issuance_method(Record(raw)) is None:
             unknown += 1
+
     observed = {"fields": fields_seen, "values": distinct_words(values), "related_fields": related, "unknown": unknown}
     seen = ", ".join(fields_seen) or "no known field"
     if unknown:
@@ -443,7 +449,7 @@ def judge_issuance_hint(observations: Observations, readings: RoleReadings) -> V
         )
     return Verdict(
         HELD,
-        f"Every certificate record ({len(records)}) tells how it was issued, in {seen}:"
+        f"Every certificate record ({len(records)}) names how it was issued, in {seen}:"
         f" {word_list(observed['values'])}.",
         observed,
     )

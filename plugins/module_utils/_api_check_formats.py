@@ -88,7 +88,7 @@ def json_type(value: t.Any) -> str:
 
 
 def count_of(number: int, noun: str) -> str:
-    """Return ``1 record`` or ``3 records``; the plural adds an s."""
+    """Return ``1 record`` or ``3 records``. The plural adds an s."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
@@ -117,11 +117,15 @@ def distinct_words(values: t.Iterable[t.Any]) -> list[str]:
 
 
 class ListShape(t.NamedTuple):
-    """How a list response is laid out, and the records it contains.
+    """The layout of a list response, and the records it contains.
 
-    ``kind`` is ``array`` (a bare JSON array), ``wrapped`` (an object with the array under
-    ``wrapper_key``, spelled as the server sent it), ``empty`` (no body or null), ``object``
-    (an object with no known wrapper key) or ``other`` (a JSON string, number or boolean).
+    ``kind`` is one of these words:
+
+    - ``array``: a bare JSON array;
+    - ``wrapped``: an object with the array under ``wrapper_key``, spelled as the server sent it;
+    - ``empty``: no body, or null;
+    - ``object``: an object with no known wrapper key;
+    - ``other``: a JSON string, number or boolean.
     """
 
     kind: str
@@ -175,8 +179,8 @@ def _mappings(items: list[t.Any]) -> tuple[t.Mapping[str, t.Any], ...]:
 
 
 class FieldGroup(t.NamedTuple):
-    """One expected field: its documented name, the other names the code reads, and when
-    a record must carry it (``required_when``; None means every record)."""
+    """One expected field: its documented name, the other names the code reads, and which
+    records must carry it. ``required_when`` selects those records, and None selects all."""
 
     documented: str
     alternates: tuple[str, ...] = ()
@@ -185,7 +189,7 @@ class FieldGroup(t.NamedTuple):
 
 
 class FieldReport(t.NamedTuple):
-    """Which expected fields a set of records has.
+    """The expected fields that a set of records has and lacks.
 
     ``present`` maps each documented name to the name the server used, which may be an
     alternate or another casing. ``missing`` names fields that no record required
@@ -252,7 +256,7 @@ def key_casing(used_names: t.Mapping[str, str]) -> str:
     """Name the casing of the keys a server used, judged on the documented names.
 
     Returns ``as documented`` (HARICA's camelCase such as ``transactionId`` and ``dN``),
-    ``PascalCase``, ``lower case``, ``mixed`` or ``unknown`` when no name tells.
+    ``PascalCase``, ``lower case``, ``mixed``, or ``unknown`` when no name decides it.
     Only names the server used for the documented name itself count, not alternates.
     """
     styles = set()
@@ -294,9 +298,11 @@ def timestamp_format(value: t.Any) -> str:
         pattern += ":ss"
     if match["fraction"]:
         pattern += match["point"] + "f" * len(match["fraction"])
-    if match["zone"]:
-        zone = match["zone"]
-        pattern += match["space"] + ("Z" if zone.upper() == "Z" else zone[0] + ("hh:mm" if ":" in zone else "hhmm"))
+    zone = match["zone"]
+    if zone and zone.upper() == "Z":
+        pattern += match["space"] + "Z"
+    elif zone:
+        pattern += match["space"] + zone[0] + ("hh:mm" if ":" in zone else "hhmm")
     return pattern
 
 
@@ -373,7 +379,7 @@ class SanLabels(t.NamedTuple):
 
 
 def san_labels(value: t.Any) -> SanLabels:
-    """List the labels of a ``sANS`` value; entries are split at commas as parse_sans does."""
+    """List the labels of a ``sANS`` value, split into entries at commas as parse_sans does."""
     if isinstance(value, list):
         entries = [str(item) for item in value]
         form = "a JSON array"

@@ -6,8 +6,8 @@
 """The GET requests of the API check: one key per role, read-only, each path read once.
 
 ``ReadOnlyClient`` is the only way the check reaches the server. It has no method that
-sends anything but GET, and it raises before sending when a path needs another role than
-the key's, except for the one probe of an admin path with an approver key, which shows
+sends anything but GET. It raises before sending when a path needs another role than the
+key's. The one exception is the probe of an admin path with an approver key, which shows
 how HARICA rejects a key that lacks the role.
 """
 
@@ -58,8 +58,8 @@ APPROVERS = tuple(
 )
 ROLES = (ADMIN, *APPROVERS)
 
-# The admin path that the probe reads with an approver key. Its answer is never kept,
-# only how the server rejected (or answered) the call.
+# The admin path that the probe reads with an approver key. The response body is never
+# kept, only how the server rejected or accepted the call.
 PROBE_PATH = _api.enterprises_path()
 
 
@@ -118,7 +118,7 @@ class ReadOnlyClient:
         needed = _api.required_role(path)
         if needed != self.role.harica_role:
             raise HaricaError(
-                f"The API check refused to send GET {path} with {self.role.option}: the path needs the"
+                f"The API check does not send GET {path} with {self.role.option}, because the path needs the"
                 f" {needed or 'unknown'} role and the key is for the {self.role.harica_role} role."
             )
         return self._client.get_json(path, action=action)
@@ -214,7 +214,7 @@ class RoleReadings:
         return [reading.error for name, reading in self.readings.items() if name != "probe" and reading.error is not None]
 
     def accepted(self) -> bool:
-        """Tell whether any GET of the key's own paths was answered with a success."""
+        """Tell whether any GET of the key's own paths got a success response."""
         return any(reading.ok for name, reading in self.readings.items() if name != "probe")
 
 
@@ -276,7 +276,7 @@ def read_admin(readings: RoleReadings) -> None:
 
     The serial search uses the normalised form of one listed serial (see serial_to_search).
     When that finds nothing and the list wrote the serial in another form, the listed
-    form is searched too, which tells which form HARICA's search expects.
+    form is searched too, which shows the form that HARICA's search expects.
     """
     readings.get("all", _api.certificates_path())
     for status in _api.CERTIFICATE_STATUSES:

@@ -139,7 +139,7 @@ def leaf_details(record: Record) -> dict[str, t.Any] | None:
 
 
 def judge_request_paths(observations: Observations, readings: RoleReadings) -> Verdict:
-    """B1: the full list, the status lists and the lookup by id answer for the approver's type."""
+    """B1: the full list, the status lists and the lookup by id respond for the approver's type."""
     request_type = readings.role.request_type or ""
     sent = [reading for reading in readings.readings.values() if reading.name != "probe"]
     if not any(reading.answered for reading in sent):
@@ -155,6 +155,7 @@ def judge_request_paths(observations: Observations, readings: RoleReadings) -> V
     }
     unread = [reading.template for reading in sent if not reading.answered]
     observed: dict[str, t.Any] = {"answered": answered, "not_served": not_served, "not_read": unread}
+
     by_id = readings.reading("by_id")
     lookup_note = ""
     if by_id is None:
@@ -166,12 +167,13 @@ def judge_request_paths(observations: Observations, readings: RoleReadings) -> V
             not_served[by_id.template] = lookup_problem
         else:
             lookup_note = f" The lookup by id returned {observed['lookup_shape']}."
+
     if not_served:
         listed = "; ".join(f"GET {template}: {why}" for template, why in not_served.items())
         return Verdict(DIFFERS, f"Some {_label(readings)} request paths are not served as assumed: {listed}.", observed)
-    detail = f"GET {_api.requests_path(request_type)}, its status lists and the lookup by id answered with JSON."
+    detail = f"GET {_api.requests_path(request_type)}, its status lists and the lookup by id returned JSON."
     if by_id is None:
-        detail = f"GET {_api.requests_path(request_type)} and its status lists answered with JSON."
+        detail = f"GET {_api.requests_path(request_type)} and its status lists returned JSON."
     if unread:
         detail += f" These got no response and are not judged: {', '.join(unread)}."
     return Verdict(HELD, detail + lookup_note, observed)
@@ -421,6 +423,7 @@ def judge_status_words(observations: Observations, readings: RoleReadings) -> Ve
         others = [word for word in by_list[status] if normalize_request_status(word) != status]
         if others:
             misplaced[status] = others
+
     seen = {normalize_request_status(word) for word in words}
     observed = {
         "status_words": words,
@@ -469,6 +472,7 @@ def judge_certificate_location(observations: Observations, readings: RoleReading
         if leaf is None:
             without_certificate += 1
         elsewhere.update(_pem_fields(raw))
+
     observed = {
         "completed_requests": len(completed),
         "certificate_forms": dict(forms),

@@ -15,7 +15,7 @@ description:
     was seen) or was V(not_checked) (with the reason).
   - The module sends only GET requests, and each key only to the paths of its role. The one
     exception is a GET of C(/cm/v1/admin/enterprises) with one approver key, to see how
-    HARICA rejects a key that lacks the role. Its answer is not kept.
+    HARICA rejects a key that lacks the role. Its response body is not kept.
   - The result contains field names, list shapes, counts, and the formats of timestamps and
     serial numbers. It never contains a key, a whole record, a PEM, a transaction id or an
     email address. Short words such as status words and C(certificateType) values are shown.

@@ -183,12 +183,14 @@ def test_every_key_under_shape(account, run_playbook, shape):
     assert_no_check_key(run, report)
     checks = by_check(run)
     statuses = {key: entry["status"] for key, entry in checks.items()}
+
     if "list_wrapper" in shape:
         wrapper = shape["list_wrapper"]
         wrapper = wrapper.capitalize() if shape.get("key_case") == "pascal" else wrapper
         for role in (ADMIN, SSL, SMIME, CLIENTAUTH):
             assert checks[("C3", role)]["observed"]["wrapper_keys"] == [wrapper], role
             assert f'under "{wrapper}"' in checks[("C3", role)]["detail"]
+
     if shape.get("key_case") == "pascal":
         for check_id, role in (("C1", SSL), ("D2", ADMIN), ("E9", ADMIN), ("E10", ADMIN)):
             assert checks[(check_id, role)]["observed"]["key_casing"] == "PascalCase", check_id
@@ -202,6 +204,7 @@ def test_every_key_under_shape(account, run_playbook, shape):
         # The simulator's search ignores case but not leading zeros.
         assert statuses[("D6", ADMIN)] == "differs"
         assert "only by its serial as listed" in checks[("D6", ADMIN)]["detail"]
+
     if shape.get("permission_denied") == "status":
         assert statuses[("A5", SSL)] == "differs"
         assert checks[("A5", SSL)]["observed"]["status"] == 403
@@ -214,6 +217,7 @@ def test_every_key_under_shape(account, run_playbook, shape):
         assert statuses[("C8", SMIME)] == "held"
     if shape.get("issuance_hint") == "none":
         assert statuses[("D8", ADMIN)] == "differs"
+
     expected_differences = {
         ("D6", ADMIN) if shape.get("serial_style") == "lower_padded" else None,
         ("A5", SSL) if shape.get("permission_denied") == "status" else None,
@@ -258,5 +262,5 @@ def test_playbook_defaults_to_staging():
     plays = yaml.safe_load((REPOSITORY / "playbooks" / "staging_check.yml").read_text())
     assert plays[0]["vars"]["staging_check_url"] == "https://cm-stg.harica.gr"
     modules = [key for task in plays[0]["tasks"] for key in task if "." in key]
-    # The check is the only task that reaches the server; the others print and write the report.
+    # The check is the only task that reaches the server. The others print and write the report.
     assert modules == ["harica.certmanager.harica_api_check", "ansible.builtin.debug", "ansible.builtin.copy"]

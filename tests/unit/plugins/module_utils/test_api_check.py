@@ -1,7 +1,7 @@
 """Tests of the API check's runner, its read-only client and the access judges (A2 to A9).
 
-``FakeRoleAPI`` is what one key sees: the paths of its role in HARICA's default shape, a
-rejection on every other path, and answers a test can replace path by path. The request
+``FakeRoleAPI`` returns what one key gets: the paths of its role in HARICA's default shape,
+a rejection on every other path, and responses that a test can replace path by path. The request
 and admin judge tests import it from here.
 """
 
@@ -84,7 +84,7 @@ def convert_keys(value: t.Any, case: str | None) -> t.Any:
 
 
 class FakeRoleAPI(FakeCertificateAPI):
-    """What one key of a role sees, as the in-memory client of the API check.
+    """The responses that one key of a role gets, as the in-memory client of the API check.
 
     Paths outside the role's prefix raise ``rejection(path)``. ``answers`` replaces the
     answer of a path: an exception is raised, anything else is returned as is.
@@ -467,7 +467,9 @@ def test_table_ids_documented():
     for check in CHECKS:
         assert f"| {check.id} |" in documented, check.id
         assert check.scope in ("admin", "approver", "any", "probe")
-        assert check.reads and check.judged and check.assumption
+        assert check.reads, check.id
+        assert check.judged, check.id
+        assert check.assumption, check.id
 
 
 def test_table_rows_unique():
