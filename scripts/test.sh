@@ -45,11 +45,23 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
   changelog         antsibull-changelog lint and lint-changelog-yaml, and a
                     check that CHANGELOG.md is what antsibull-changelog
                     generate writes
+  lint              ansible-lint with the .ansible-lint settings on a copy of
+                    the collection in build/lint: the roles, playbooks/,
+                    demo/*.yml, the plugins with their EXAMPLES, and the
+                    release metadata
+  build             pytest tests/release/test_build.py: ansible-galaxy
+                    collection build and install --offline into temporary
+                    directories, the tarball's contents, demo/run.sh on the
+                    installed copy, and ansible-builder introspect of it
+  awx               pytest tests/release/test_awx.py: the AWX credential type
+                    of extensions/awx, with its env injectors rendered as AWX
+                    renders them driving demo/approve.yml and ansible-inventory
+                    against the simulator
 
 A STAGE argument is a stage name, a kind (simulator, sanity, units,
-integration, shapes, molecule, browser, docs, changelog) that selects that kind
-on every core, or a core that selects every stage of that core. The stage
-names, in the order they run:
+integration, shapes, molecule, browser, docs, changelog, lint, build, awx)
+that selects that kind on every core, or a core that selects every stage of
+that core. The stage names, in the order they run:
   $(all_stages | tr '\n' ' ')
 
 Example: scripts/test.sh sanity units-$(newest_core)
@@ -68,6 +80,7 @@ all_stages() {
     echo browser
     echo docs
     echo changelog
+    printf '%s\n' lint build awx
 }
 
 # Succeed when the stage is selected by one of the arguments.
@@ -323,6 +336,34 @@ stage_changelog() {
         echo "CHANGELOG.md differs from what antsibull-changelog generate writes; run antsibull-changelog generate"
     fi
     return "$status"
+}
+
+# ansible-lint lints only the paths it is given, so tests/ and extensions/molecule
+# stay out without an exclude list. It runs on a copy in build/lint because it
+# writes its cache to .ansible/ in the project root.
+stage_lint() {
+    local tree paths
+    activate_venv "$(newest_core)"
+    sync_build_tree lint
+    tree=$(build_tree lint)
+    cd "$tree"
+    paths=(roles demo/*.yml plugins meta galaxy.yml extensions/awx)
+    if [[ -d playbooks ]]; then
+        paths+=(playbooks)
+    fi
+    ansible-lint "${paths[@]}"
+}
+
+stage_build() {
+    activate_venv "$(newest_core)"
+    cd "$REPO_ROOT"
+    run_pytest tests/release/test_build.py
+}
+
+stage_awx() {
+    activate_venv "$(newest_core)"
+    cd "$REPO_ROOT"
+    run_pytest tests/release/test_awx.py
 }
 
 # Run one stage in a subshell with errexit on, then print and record its result.
