@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import typing as t
+from urllib.parse import quote
 
 from ansible_collections.harica.certmanager.plugins.module_utils import _api
 from ansible_collections.harica.certmanager.plugins.module_utils._api_check_formats import (
@@ -103,7 +104,9 @@ class Reading(t.NamedTuple):
         if self.skipped:
             return self.skipped
         if self.error is not None:
-            return self.error.message.replace(self.path, self.template)
+            # A login redirect's Location may repeat the path URL-encoded (ReturnUrl=...).
+            message = self.error.message.replace(quote(self.path, safe=""), quote(self.template, safe=""))
+            return message.replace(self.path, self.template)
         return f"GET {self.template} succeeded."
 
 
@@ -242,7 +245,7 @@ class Observations(t.NamedTuple):
 
 def _identity(record: t.Mapping[str, t.Any]) -> t.Any:
     wrapped = Record(record)
-    for field in ("transactionId", "serial", "serialNumber", "email"):
+    for field in ("serial", "serialNumber", "transactionId", "id", "email"):
         value = wrapped.get(field)
         if value is not None:
             return (field.lower(), str(value).lower())

@@ -631,6 +631,16 @@ def test_readings_measure_time():
     assert reading.ok
 
 
+def test_readings_template_hides_encoded_identifier():
+    api = FakeRoleAPI("ssl")
+    path = "/cm/v1/enterprise/requests/ssl/id/tx-secret"
+    location = "/login?ReturnUrl=%2Fcm%2Fv1%2Fenterprise%2Frequests%2Fssl%2Fid%2Ftx-secret"
+    api.answers[path] = HaricaAuthError(f"Failed: GET {path} was redirected to {location}.", method="GET", path=path, status=302)
+    readings = RoleReadings(ReadOnlyClient(api, APPROVERS[0]))
+    reading = readings.get("by_id", path, "/cm/v1/enterprise/requests/ssl/id/{transactionId}")
+    assert "tx-secret" not in reading.failure()
+
+
 def test_readings_template_hides_identifier():
     api = FakeRoleAPI("ssl")
     path = "/cm/v1/enterprise/requests/ssl/id/tx-secret"
