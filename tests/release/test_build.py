@@ -6,7 +6,8 @@ import json
 import re
 import subprocess
 import tarfile
-from pathlib import PurePosixPath
+import typing as t
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -193,8 +194,14 @@ def test_demo_runs_from_installed_copy(installed_collection):
     assert "demo: done" in demo.stdout, describe(demo)
 
 
+class Introspection(t.NamedTuple):
+    data: dict[str, t.Any]
+    pip_file: Path
+    bindep_file: Path
+
+
 @pytest.fixture(scope="module")
-def introspection(installed_collection, tmp_path_factory):
+def introspection(installed_collection, tmp_path_factory) -> Introspection:
     """Run ansible-builder introspect on the installed copy and return its output and written files."""
     output = tmp_path_factory.mktemp("introspect")
     pip_file = output / "requirements.txt"
@@ -215,7 +222,7 @@ def introspection(installed_collection, tmp_path_factory):
         env=caller_environment(),
     )
     assert introspected.returncode == 0, describe(introspected)
-    return yaml.safe_load(introspected.stdout), pip_file, bindep_file
+    return Introspection(yaml.safe_load(introspected.stdout), pip_file, bindep_file)
 
 
 def strip_source(lines: list[str]) -> list[str]:
@@ -223,16 +230,14 @@ def strip_source(lines: list[str]) -> list[str]:
 
 
 def test_introspect_lists_python_requirements(introspection):
-    data, _, _ = introspection
-    python = strip_source(data["python"])
+    python = strip_source(introspection.data["python"])
     assert "requests>=2.28" in python
     assert "cryptography>=3.4" in python
     assert python == requirement_lines((REPOSITORY / "requirements.txt").read_text())
 
 
 def test_introspect_lists_system_requirements(introspection):
-    data, _, _ = introspection
-    system = strip_source(data["system"])
+    system = strip_source(introspection.data["system"])
     packages = [line.split()[0] for line in system]
     for package in ("gcc", "libffi-devel", "openssl-devel", "python3-devel", "rust", "cargo"):
         assert package in packages
@@ -240,9 +245,8 @@ def test_introspect_lists_system_requirements(introspection):
 
 
 def test_system_requirements_build_stage_only(introspection):
-    data, _, _ = introspection
     outside_compile = []
-    for line in strip_source(data["system"]):
+    for line in strip_source(introspection.data["system"]):
         selectors = SELECTORS.search(line)
         if selectors is None or "compile" not in selectors.group(1).split():
             outside_compile.append(line)
@@ -250,8 +254,10 @@ def test_system_requirements_build_stage_only(introspection):
 
 
 def test_written_files_parse(introspection):
-    data, pip_file, bindep_file = introspection
-    assert requirement_lines(pip_file.read_text()) == data["python"]
+    assert requirement_lines(introspection.pip_file.read_text()) == introspection.data["python"]
     # bindep exits with status 2 when it cannot parse the file.
-    parsed = run([venv_command("bindep"), "-f", bindep_file, "-l", "newline", "compile"], env=caller_environment())
+    parsed = run(
+        [venv_command("bindep"), "-f", introspection.bindep_file, "-l", "newline", "compile"],
+        env=caller_environment(),
+    )
     assert parsed.returncode == 0, describe(parsed)
