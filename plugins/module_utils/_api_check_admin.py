@@ -35,9 +35,9 @@ from ansible_collections.harica.certmanager.plugins.module_utils._api_check_read
     no_records,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._api_check_requests import (
-    NOT_SERVED_STATUSES,
     fields_verdict,
     leaf_details,
+    not_served_reason,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._certificates import (
     ISSUANCE_FIELDS,
@@ -183,19 +183,23 @@ def _search_found(reading: Reading | None, normalized: str) -> bool:
     return found == normalized
 
 
+def _search_conclusive(reading: Reading | None) -> bool:
+    """Tell whether a serial search shows found or not found, rather than failing."""
+    return reading is not None and (reading.ok or (reading.error is not None and reading.error.status == 404))
+
+
 def judge_certificate_paths(observations: Observations, readings: RoleReadings) -> Verdict:
     """D1: the admin certificate list, its status lists and the serial search respond."""
     lists = [readings.reading(name) for name in ("all", *CERTIFICATE_LISTS)]
     sent = [reading for reading in lists if reading is not None]
     if not any(reading.answered for reading in sent) or all(isinstance(r.error, HaricaAuthError) for r in sent):
         return failed_read(sent[0])
-    not_served = {
-        reading.template: f"HTTP {reading.error.status}"
-        for reading in sent
-        if reading.error is not None
-        and (reading.error.status in NOT_SERVED_STATUSES or isinstance(reading.error, HaricaAuthError))
-    }
-    unread = [reading.template for reading in sent if not reading.answered]
+    not_served = {}
+    for reading in sent:
+        reason = not_served_reason(reading.error)
+        if reason:
+            not_served[reading.template] = reason
+    unread = [reading.template for reading in sent if not reading.ok and reading.template not in not_served]
 
     normalized_search = readings.reading("serial/normalized")
     note = ""
@@ -206,7 +210,7 @@ def judge_certificate_paths(observations: Observations, readings: RoleReadings) 
         found = _search_found(normalized_search, serial) or _search_found(readings.reading("serial/listed"), serial)
         if found:
             note = " The serial search found a listed certificate."
-        elif any(r is not None and r.answered for r in (normalized_search, readings.reading("serial/listed"))):
+        elif _search_conclusive(normalized_search) or _search_conclusive(readings.reading("serial/listed")):
             not_served[normalized_search.template] = "it found no listed certificate by its normalised or listed serial"
         else:
             unread.append(normalized_search.template)
@@ -216,7 +220,10 @@ def judge_certificate_paths(observations: Observations, readings: RoleReadings) 
         return Verdict(DIFFERS, f"Some admin certificate paths are not served as assumed: {listed}.", observed)
     detail = f"GET {_api.certificates_path()} and its status lists returned JSON.{note}"
     if unread:
-        detail += f" These got no response and are not judged: {', '.join(unread)}."
+        detail = (
+            f"These gave no usable response and are not judged: {', '.join(unread)}. The other certificate paths"
+            f" returned JSON.{note}"
+        )
     return Verdict(HELD, detail, observed)
 
 
@@ -235,7 +242,7 @@ def judge_serial_search(observations: Observations, readings: RoleReadings) -> V
             f" ({observed['searched_format']}).",
             observed,
         )
-    if not normalized_search.answered:
+    if not _search_conclusive(normalized_search):
         return failed_read(normalized_search)
     listed_search = readings.reading("serial/listed")
     fallback = " The module then looks for the serial in the full certificate list, which costs one more GET."

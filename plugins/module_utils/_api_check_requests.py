@@ -40,7 +40,11 @@ from ansible_collections.harica.certmanager.plugins.module_utils._api_check_read
     lookup_record,
     no_records,
 )
-from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaAuthError
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import (
+    HaricaAPIError,
+    HaricaAuthError,
+    HaricaResponseError,
+)
 from ansible_collections.harica.certmanager.plugins.module_utils._pem import (
     HAS_CRYPTOGRAPHY,
     assemble_chain,
@@ -57,6 +61,21 @@ from ansible_collections.harica.certmanager.plugins.module_utils._values import 
 
 # Statuses that mean a path is not served as assumed (not found, not allowed, not built).
 NOT_SERVED_STATUSES = (400, 404, 405, 410, 501)
+
+def not_served_reason(error: HaricaAPIError | None) -> str | None:
+    """Return why a GET shows its path is not served as assumed, or None when it does not.
+
+    A status of NOT_SERVED_STATUSES, a rejected key (on a path of the key's own role) and
+    a success response whose body is not JSON all count.
+    """
+    if error is None:
+        return None
+    if isinstance(error, HaricaResponseError):
+        return "the body is not JSON the client can read"
+    if error.status in NOT_SERVED_STATUSES or isinstance(error, HaricaAuthError):
+        return f"HTTP {error.status}"
+    return None
+
 
 # A record timestamp and the certificate's notAfter may differ by rounding, not more.
 MAX_CLOCK_SKEW_SECONDS = 60
@@ -147,13 +166,12 @@ def judge_request_paths(observations: Observations, readings: RoleReadings) -> V
     if all(isinstance(reading.error, HaricaAuthError) for reading in sent):
         return failed_read(sent[0])
     answered = [reading.template for reading in sent if reading.ok]
-    not_served = {
-        reading.template: f"HTTP {reading.error.status}"
-        for reading in sent
-        if reading.error is not None
-        and (reading.error.status in NOT_SERVED_STATUSES or isinstance(reading.error, HaricaAuthError))
-    }
-    unread = [reading.template for reading in sent if not reading.answered]
+    not_served = {}
+    for reading in sent:
+        reason = not_served_reason(reading.error)
+        if reason:
+            not_served[reading.template] = reason
+    unread = [reading.template for reading in sent if not reading.ok and reading.template not in not_served]
     observed: dict[str, t.Any] = {"answered": answered, "not_served": not_served, "not_read": unread}
 
     by_id = readings.reading("by_id")
@@ -175,7 +193,10 @@ def judge_request_paths(observations: Observations, readings: RoleReadings) -> V
     if by_id is None:
         detail = f"GET {_api.requests_path(request_type)} and its status lists returned JSON."
     if unread:
-        detail += f" These got no response and are not judged: {', '.join(unread)}."
+        detail = (
+            f"{len(answered)} of {len(sent)} {_label(readings)} request paths returned JSON. These gave no usable"
+            f" response and are not judged: {', '.join(unread)}."
+        )
     return Verdict(HELD, detail + lookup_note, observed)
 
 
@@ -294,9 +315,13 @@ def judge_list_shape(observations: Observations, readings: RoleReadings) -> Verd
         "shapes": {template: shape.describe() for template, shape in shapes.items()},
         "wrapper_keys": wrappers,
     }
-    unreadable = {template: shape for template, shape in shapes.items() if not shape.readable}
+    unreadable = {template: shape.describe() for template, shape in shapes.items() if not shape.readable}
+    for reading in lists:
+        if isinstance(reading.error, HaricaResponseError):
+            unreadable[reading.template] = "a body that is not JSON"
+            observed["shapes"][reading.template] = "a body that is not JSON"
     if unreadable:
-        listed = "; ".join(f"GET {template} returned {shape.describe()}" for template, shape in unreadable.items())
+        listed = "; ".join(f"GET {template} returned {described}" for template, described in unreadable.items())
         return Verdict(DIFFERS, f"The client cannot read these lists: {listed}.", observed)
     if kinds <= {"array", "empty"}:
         detail = f"Every list ({len(answered)}) was a bare JSON array."
@@ -539,6 +564,7 @@ __all__ = (
     "judge_status_words",
     "judge_timestamps",
     "leaf_details",
+    "not_served_reason",
     "request_fields",
     "request_records",
 )

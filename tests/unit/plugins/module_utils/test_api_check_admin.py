@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaNotFoundError
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import (
+    HaricaNotFoundError,
+    HaricaResponseError,
+    HaricaServerError,
+)
 from ansible_collections.harica.certmanager.tests.unit.plugins.module_utils.test_api_check import (
     ADMIN_ROLE,
     ENTERPRISE_ROW,
@@ -92,6 +96,15 @@ def test_certificate_paths_list_404():
     assert result["observed"]["not_served"] == {path: "HTTP 404"}
 
 
+def test_certificate_paths_body_not_json():
+    apis = admin_only()
+    path = CERTIFICATES + "/list/valid"
+    apis["admin"].answers[path] = HaricaResponseError("Failed: truncated.", method="GET", path=path, status=200)
+    result = judged(apis, "D1")
+    assert result["status"] == "differs"
+    assert result["observed"]["not_served"] == {path: "the body is not JSON the client can read"}
+
+
 def test_certificate_paths_search_finds_nothing():
     apis = admin_only()
     apis["admin"].certificates = {}
@@ -142,6 +155,16 @@ def test_serial_search_finds_nothing():
     result = judged(apis, "D6")
     assert result["status"] == "differs"
     assert "found no listed certificate" in result["detail"]
+
+
+def test_serial_search_server_error_not_checked():
+    apis = with_certificates(full_certificate("00AB12"))
+    path = CERTIFICATES + "/serial/AB12"
+    apis["admin"].answers[path] = HaricaServerError(f"Failed: GET {path} 503.", method="GET", path=path, status=503)
+    entries = check_entries(apis)
+    assert entry(entries, "D6", ADMIN_ROLE)["status"] == "not_checked"
+    # The search by the listed form still found the certificate, so the path is served.
+    assert entry(entries, "D1", ADMIN_ROLE)["status"] == "held"
 
 
 def test_serial_search_returns_other_certificate():

@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import (
     HaricaAuthError,
     HaricaNotFoundError,
+    HaricaResponseError,
     HaricaServerError,
 )
 from ansible_collections.harica.certmanager.tests.unit.plugins.module_utils.test_api_check import (
@@ -99,6 +100,17 @@ def test_request_paths_server_error_not_judged():
     result = judged(apis, "B1")
     assert result["status"] == "held"
     assert result["observed"]["not_served"] == {}
+    assert result["observed"]["not_read"] == [path]
+    assert "not judged: " + path in result["detail"]
+
+
+def test_request_paths_body_not_json():
+    apis = ssl_only()
+    path = LIST + "/list/pending"
+    apis["ssl"].answers[path] = HaricaResponseError("Failed: not JSON.", method="GET", path=path, status=200)
+    result = judged(apis, "B1")
+    assert result["status"] == "differs"
+    assert result["observed"]["not_served"] == {path: "the body is not JSON the client can read"}
 
 
 # B7
@@ -251,6 +263,15 @@ def test_list_shape_string_differs():
     apis["ssl"].answers[LIST] = "no requests"
     result = judged(apis, "C3")
     assert result["status"] == "differs"
+
+
+def test_list_shape_body_not_json():
+    apis = ssl_only()
+    path = LIST + "/list/ready"
+    apis["ssl"].answers[path] = HaricaResponseError("Failed: not JSON.", method="GET", path=path, status=200)
+    result = judged(apis, "C3")
+    assert result["status"] == "differs"
+    assert result["observed"]["shapes"][path] == "a body that is not JSON"
 
 
 def test_list_shape_not_checked_when_rejected():
