@@ -77,7 +77,10 @@ def every_key(world) -> dict[str, str]:
 
 
 def run_check(world, run_playbook, playbook: str = PLAYBOOK, *, keys=None, env=None, verbosity: int = 0):
-    """Run the playbook against the simulator and return the run and its report file."""
+    """Run the playbook against the simulator and return the run and its report file.
+
+    Every run must succeed, send only GETs, and show no key in its output or report.
+    """
     report = world.tmp_path / "staging-report.json"
     extra = {
         "staging_check_url": world.simulator.url,
@@ -88,6 +91,8 @@ def run_check(world, run_playbook, playbook: str = PLAYBOOK, *, keys=None, env=N
     assert extra["staging_check_url"].startswith("https://127.0.0.1:"), extra["staging_check_url"]
     run = run_playbook(playbook, extra=extra, api_key=None, env={**NO_OUTSIDE_HOST, **(env or {})}, verbosity=verbosity)
     assert run.returncode == 0, run.output
+    assert_read_only(run)
+    assert_no_check_key(run, report)
     return run, report
 
 
@@ -110,9 +115,7 @@ def assert_no_check_key(run, *paths) -> None:
 
 
 def test_every_key_default_shapes(account, run_playbook):
-    run, report = run_check(account, run_playbook, keys=every_key(account), verbosity=3)
-    assert_read_only(run)
-    assert_no_check_key(run, report)
+    run, _report = run_check(account, run_playbook, keys=every_key(account), verbosity=3)
     checks = by_check(run)
     not_held = {key: entry["status"] for key, entry in checks.items() if entry["status"] != "held"}
     # A4 needs a GET with an unknown key, which the check never sends.
@@ -178,9 +181,7 @@ SHAPES = [
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_key_under_shape(account, run_playbook, shape):
     account.control.settings(**shape)
-    run, report = run_check(account, run_playbook, keys=every_key(account))
-    assert_read_only(run)
-    assert_no_check_key(run, report)
+    run, _report = run_check(account, run_playbook, keys=every_key(account))
     checks = by_check(run)
     statuses = {key: entry["status"] for key, entry in checks.items()}
 
@@ -227,11 +228,9 @@ def test_every_key_under_shape(account, run_playbook, shape):
 
 
 def test_single_ssl_key_from_environment(account, run_playbook):
-    run, report = run_check(
+    run, _report = run_check(
         account, run_playbook, "staging_check_fqcn.yml", env={"HARICA_SSL_APPROVER_KEY": APPROVER_KEY}
     )
-    assert_read_only(run)
-    assert_no_check_key(run, report)
     checks = by_check(run)
     for (check_id, role), entry in checks.items():
         if role in (ADMIN, SMIME, CLIENTAUTH):
@@ -252,6 +251,7 @@ def test_no_key_fails_without_request(world, run_playbook):
     extra = {"staging_check_url": world.simulator.url, "staging_check_ca_path": world.simulator.tls_ca,
              "staging_check_report": str(report)}
     run = run_playbook(PLAYBOOK, extra=extra, api_key=None, env=NO_OUTSIDE_HOST)
+    assert_no_check_key(run)
     assert run.returncode != 0
     assert "one of the following is required" in run.outcome["msg"]
     assert run.log == []
