@@ -3,7 +3,7 @@
 
 # This module_util is private to harica.certmanager: its interface may change at any time.
 
-"""Judges of the service and authentication assumptions (A2 to A5, A9).
+"""Judges of the service and authentication assumptions (A2 to A5, A9 of ``docs/api-assumptions.md``).
 
 They read how the server responded to each key on its own paths, and to the one probe
 of an admin path with an approver key.

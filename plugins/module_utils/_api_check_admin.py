@@ -3,7 +3,10 @@
 
 # This module_util is private to harica.certmanager: its interface may change at any time.
 
-"""Judges of the admin reads: certificates (C9, D1 to D6, D8), enterprises (E9) and users (E10)."""
+"""Judges of the admin reads: certificates (C9, D1 to D6, D8), enterprises (E9) and users (E10).
+
+The ids are those of the API assumptions page, ``docs/api-assumptions.md``.
+"""
 
 from __future__ import annotations
 
@@ -235,6 +238,7 @@ def judge_serial_search(observations: Observations, readings: RoleReadings) -> V
         return _list_failure(readings, "all", "certificate with a serial")
     normalized = normalize_serial(listed_serial) or ""
     observed = {"listed_format": serial_format(listed_serial), "searched_format": serial_format(normalized)}
+
     if _search_found(normalized_search, normalized):
         return Verdict(
             HELD,
@@ -244,6 +248,7 @@ def judge_serial_search(observations: Observations, readings: RoleReadings) -> V
         )
     if not _search_conclusive(normalized_search):
         return failed_read(normalized_search)
+
     listed_search = readings.reading("serial/listed")
     fallback = " The module then looks for the serial in the full certificate list, which costs one more GET."
     if listed_search is not None and _search_found(listed_search, normalized):

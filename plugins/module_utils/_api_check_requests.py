@@ -5,8 +5,9 @@
 
 """Judges of the request paths and of the list and record formats (B1, B7, C1, C3, C4, C5, C8).
 
-The list shape (C3) and timestamp (C4) judges serve both the approver and the admin
-readings; the others read the request lists of one approver role.
+The ids are those of the API assumptions page, ``docs/api-assumptions.md``. The list shape
+(C3) and timestamp (C4) judges serve both the approver and the admin readings. The others
+read the request lists of one approver role.
 """
 
 from __future__ import annotations
@@ -315,6 +316,7 @@ def judge_list_shape(observations: Observations, readings: RoleReadings) -> Verd
         "shapes": {template: shape.describe() for template, shape in shapes.items()},
         "wrapper_keys": wrappers,
     }
+
     unreadable = {template: shape.describe() for template, shape in shapes.items() if not shape.readable}
     for reading in lists:
         if isinstance(reading.error, HaricaResponseError):
