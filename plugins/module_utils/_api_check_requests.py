@@ -63,6 +63,10 @@ from ansible_collections.harica.certmanager.plugins.module_utils._values import 
 # Statuses that mean a path is not served as assumed (not found, not allowed, not built).
 NOT_SERVED_STATUSES = (400, 404, 405, 410, 501)
 
+# A record timestamp and the certificate's notAfter may differ by rounding, not more.
+MAX_CLOCK_SKEW_SECONDS = 60
+
+
 def not_served_reason(error: HaricaAPIError | None) -> str | None:
     """Return why a GET shows its path is not served as assumed, or None when it does not.
 
@@ -76,10 +80,6 @@ def not_served_reason(error: HaricaAPIError | None) -> str | None:
     if error.status in NOT_SERVED_STATUSES or isinstance(error, HaricaAuthError):
         return f"HTTP {error.status}"
     return None
-
-
-# A record timestamp and the certificate's notAfter may differ by rounding, not more.
-MAX_CLOCK_SKEW_SECONDS = 60
 
 
 def _is_completed(record: Record) -> bool:
