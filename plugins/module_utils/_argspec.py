@@ -50,7 +50,9 @@ def require_libraries(module: AnsibleModule) -> None:
 
 def client_settings(params: t.Mapping[str, t.Any]) -> _client.ClientSettings:
     """Build client settings from module or plugin options."""
-    timeout = params.get("timeout") or DEFAULT_TIMEOUT
+    timeout = params.get("timeout")
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT
     if timeout <= 0:
         raise HaricaError(f"timeout {timeout!r} is invalid: give a number of seconds above 0.")
     return _client.ClientSettings(

@@ -70,7 +70,9 @@ class Target:
         self.detail = detail
 
     def report(self) -> dict[str, t.Any]:
-        record = dict(self.certificate or {"serial_number": None, "status": None})
+        """Return the target as the module reports it, without PEMs and the raw record."""
+        record = {key: value for key, value in (self.certificate or {"serial_number": None, "status": None}).items()
+                  if key not in ("certificate", "chain", "raw")}
         record.update(
             {
                 "selected_by": self.selected_by,

@@ -25,6 +25,10 @@ UTC = datetime.timezone.utc
 
 SERIAL_FORMATS = ("hex", "decimal")
 
+# How a value that YAML did not leave as a string is named in an error.
+_TYPE_WORDS = {int: "a number", float: "a number", bool: "a boolean", list: "a list", dict: "a mapping",
+               type(None): "empty"}
+
 _SERIAL_SEPARATORS = re.compile(r"[\s:\-]")
 _HEX_DIGITS = re.compile(r"^[0-9a-fA-F]+$")
 
@@ -52,7 +56,7 @@ def parse_serial(value: t.Any, *, serial_format: str | None = None, option: str 
     """
     if not isinstance(value, str):
         raise HaricaInputError(
-            f"{option} {value!r} is a {type(value).__name__}, not a string: quote the serial"
+            f"{option} {value!r} is {_TYPE_WORDS.get(type(value), 'not a string')}, not a string: quote the serial"
             " in YAML (for example '0x1F' or '12:34:56'), because YAML reads an unquoted"
             " serial as a number and changes it."
         )

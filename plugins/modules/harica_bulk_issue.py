@@ -161,7 +161,7 @@ options:
     default: false
   batch_size:
     description:
-      - The most rows in one upload. Larger lists are split into batches, and the module
+      - The maximum number of rows in one upload. Larger lists are split into batches, and the module
         stops at the first batch that fails or whose outcome is unknown; the rows of the
         later batches are reported V(not_sent).
     type: int

@@ -160,7 +160,7 @@ options:
     default: fail
   max_certificates:
     description:
-      - The most certificates one run may revoke. A selection above it fails before
+      - The maximum number of certificates one run may revoke. A selection above it fails before
         anything is revoked, so that a typo in a host name cannot revoke half the
         enterprise.
     type: int
@@ -213,8 +213,8 @@ certificates:
     - Returned on failure too, except when an option is invalid, so that a playbook sees
       what happened to each certificate.
     - The record has the fields of the normalised certificate record (see
-      M(harica.certmanager.harica_certificate_info)), with RV(certificates[].status) after the run
-      and the keys below.
+      M(harica.certmanager.harica_certificate_info)) except the PEM and the raw record,
+      with RV(certificates[].status) after the run and the keys below.
   returned: always
   type: list
   elements: dict

@@ -78,7 +78,7 @@ RETURN = r"""
 requests:
   description:
     - The requests found, newest first, in the normalised form of
-      M(harica.certmanager.harica_ssl_request)'s RV(harica.certmanager.harica_ssl_request#module:request).
+      RV(harica.certmanager.harica_ssl_request#module:request).
   returned: always
   type: list
   elements: dict

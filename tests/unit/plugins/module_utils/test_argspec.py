@@ -53,3 +53,12 @@ def test_key_is_no_log():
 def test_timeout_must_be_positive():
     with pytest.raises(HaricaError, match="timeout -1 is invalid"):
         client_settings({"api_key": "k", "timeout": -1})
+
+
+def test_timeout_zero_is_rejected():
+    with pytest.raises(HaricaError, match="timeout 0 is invalid"):
+        client_settings({"api_key": "k", "timeout": 0})
+
+
+def test_timeout_default_when_unset():
+    assert client_settings({"api_key": "k", "timeout": None}).timeout == 120

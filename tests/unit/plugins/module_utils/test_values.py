@@ -203,3 +203,8 @@ def test_parse_dns_names_rejects_empty_entries():
 def test_parse_dns_names_rejects_non_strings():
     with pytest.raises(HaricaInputError, match="domains contains 5"):
         parse_dns_names([5], option="domains")
+
+
+def test_parse_serial_names_the_type():
+    with pytest.raises(HaricaInputError, match="serial_number 31 is a number, not a string"):
+        parse_serial(31)
