@@ -12,6 +12,7 @@ request a task means, ``plan_transition`` decides what the desired state needs, 
 
 from __future__ import annotations
 
+import datetime
 import time
 import typing as t
 
@@ -22,14 +23,17 @@ from ansible_collections.harica.certmanager.plugins.module_utils._errors import 
     HaricaNotFoundError,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._records import (
+    Record,
     extract_list,
     extract_one,
     normalize_request,
 )
-from ansible_collections.harica.certmanager.plugins.module_utils._values import utc_now
+from ansible_collections.harica.certmanager.plugins.module_utils._values import UTC, utc_now
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.harica.certmanager.plugins.module_utils._client import HaricaClient
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 
 ACCEPTED = "accepted"
 CANCELLED = "cancelled"
@@ -144,7 +148,19 @@ def _single(requests: list[dict[str, t.Any]], names: list[str] | None) -> dict[s
 def _newest(requests: list[dict[str, t.Any]]) -> dict[str, t.Any] | None:
     if not requests:
         return None
-    return max(requests, key=lambda r: (r["requested_at"] or "", r["transaction_id"]))
+    return max(requests, key=request_age_key)
+
+
+def request_age_key(request: t.Mapping[str, t.Any]) -> tuple[t.Any, ...]:
+    """Order requests by when they were submitted, then accepted, to the sub-second.
+
+    The normalised timestamps keep whole seconds, and two requests of the same second
+    must not be ordered by their random transaction ids.
+    """
+    record = Record(request.get("raw") or {})
+    submitted = record.timestamp("requestedAt", "createdAt") or _EPOCH
+    reviewed = record.timestamp("reviewedAt") or _EPOCH
+    return submitted, reviewed, request["transaction_id"]
 
 
 # Planning
@@ -305,6 +321,7 @@ __all__ = (
     "is_held",
     "plan_transition",
     "reached",
+    "request_age_key",
     "select_request",
     "wait_for_issuance",
 )

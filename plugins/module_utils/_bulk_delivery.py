@@ -111,6 +111,10 @@ class Deliverer:
         return [paths[kind] for kind in ("certificate", "chain", "fullchain") if kind in contents]
 
     def _write(self, path: str, content: bytes, *, mode: str | None = None) -> None:
+        if self.module.check_mode and not os.path.isdir(self.dest):
+            # A real run creates dest first, so every file in it would be new.
+            self.changed = True
+            return
         result = write_file(self.module, path, content, mode=mode)
         self.changed = self.changed or result["changed"]
 

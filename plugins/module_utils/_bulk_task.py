@@ -118,8 +118,13 @@ class BulkTask:
                                 ("renew_before_days", 0)):
             if self.params[option] < minimum:
                 raise HaricaError(f"{option} {self.params[option]!r} is invalid: give {minimum} or more.")
-        if not os.path.isdir(self.params["dest"]):
-            raise HaricaError(f"dest {self.params['dest']} is not a directory: create it first.")
+        dest = self.params["dest"]
+        if os.path.exists(dest) and not os.path.isdir(dest):
+            raise HaricaError(f"dest {dest} exists and is not a directory: give the path of a directory.")
+        if not os.path.exists(dest) and not self.module.check_mode:
+            # The directory will hold private keys, so only its owner may read it.
+            os.makedirs(dest, mode=0o700)
+            self.deliverer.changed = True
 
     def _read_rows(self) -> list[rows_.Row]:
         if self.params["entries"] is not None:

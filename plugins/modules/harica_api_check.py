@@ -30,9 +30,9 @@ requirements:
 notes:
   - This is an API module. It runs where the task runs, normally on the controller
     (C(delegate_to) set to C(localhost)).
-  - The module has no O(ignore:api_key) option. A play that sets C(api_key) in
-    C(module_defaults) for the group C(harica.certmanager.harica) must not run this module
-    under those defaults.
+  - O(api_key) is accepted but not used, so that C(module_defaults) of the group
+    C(harica.certmanager.harica), which set it for the other modules, can stay in place.
+    Give the keys per role instead.
   - The approver checks read every request list of their type once, and the admin checks
     every certificate list once, so on an account with many certificates the run takes
     as long as listing them four times.
@@ -48,6 +48,11 @@ options:
       - If not set, the value of the E(HARICA_API_URL) environment variable is used.
     type: str
     default: https://cm.harica.gr
+  api_key:
+    description:
+      - Not used. The check needs to know the role of each key, so it takes one option per
+        role; this option only lets the action group's C(module_defaults) apply.
+    type: str
   admin_key:
     description:
       - API key of an Enterprise Admin. The admin checks (C9, D1 to D8, E9, E10 and the admin
@@ -185,7 +190,9 @@ from ansible_collections.harica.certmanager.plugins.module_utils._errors import 
 def argument_spec() -> dict:
     """Return the connection options with one key option per role in place of api_key."""
     spec = connection_argument_spec()
-    del spec["api_key"]
+    # Kept, unused, so that module_defaults of the action group, which set api_key for
+    # the other modules, do not make this module fail.
+    spec["api_key"] = {"type": "str", "no_log": True}
     for role in ROLES:
         spec[role.option] = {"type": "str", "no_log": True, "fallback": (env_fallback, [role.environment])}
     return spec

@@ -139,6 +139,7 @@ options:
         C(<email>.<type>.crt), C(.chain.crt) and C(.fullchain.crt) in PEM, and C(.p12)
         (mode 0600) for a row with a pickup password.
       - A skipped CSR row whose files are missing gets them again.
+      - Created with mode 0700 when it does not exist.
     type: path
     required: true
   zip_path:

@@ -125,7 +125,7 @@ requests:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.harica.certmanager.plugins.module_utils import _api
-from ansible_collections.harica.certmanager.plugins.module_utils._approvals import RequestStore
+from ansible_collections.harica.certmanager.plugins.module_utils._approvals import RequestStore, request_age_key
 from ansible_collections.harica.certmanager.plugins.module_utils._argspec import (
     connection_argument_spec,
     module_client,
@@ -174,7 +174,7 @@ def main() -> None:
     with module_client(module) as client:
         store = RequestStore(client, params["request_type"])
         requests = [request for request in read_requests(store, params) if keep(request, params, names)]
-        requests.sort(key=lambda request: (request["requested_at"] or "", request["transaction_id"]), reverse=True)
+        requests.sort(key=request_age_key, reverse=True)
         module.exit_json(changed=False, requests=requests)
 
 

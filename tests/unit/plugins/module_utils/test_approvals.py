@@ -262,3 +262,11 @@ def test_wait_fails_at_once_when_held():
     with pytest.raises(WaitError, match="held for HARICA's own review"):
         wait_for_issuance(store, store.get("a"), timeout=60, interval=5, sleep=clock.sleep, clock=clock)
     assert clock.sleeps == []
+
+
+def test_newest_uses_sub_second_order():
+    store = store_for(
+        raw_request("ffff-late", "Completed", requestedAt="2026-06-01T00:00:00.1000000"),
+        raw_request("0000-later", "Completed", requestedAt="2026-06-01T00:00:00.9000000"),
+    )
+    assert select_request(store, state=ACCEPTED, names=["app.example.org"])["transaction_id"] == "0000-later"

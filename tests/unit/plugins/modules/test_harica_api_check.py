@@ -111,10 +111,12 @@ def test_blank_key_fails():
     assert "No API key was given" in outcome.result["msg"]
 
 
-def test_api_key_option_rejected():
-    outcome, _opened = run_check({"api_key": "x", "admin_key": KEYS["admin"]}, account(ssl=None, smime=None, clientauth=None))
-    assert outcome.failed
-    assert "api_key" in outcome.result["msg"]
+def test_group_api_key_is_ignored():
+    """module_defaults of the action group set api_key; the module accepts and ignores it."""
+    outcome, _opened = run_check({"api_key": "group-default-key", "admin_key": KEYS["admin"]},
+                                 account(ssl=None, smime=None, clientauth=None))
+    assert not outcome.failed
+    assert "group-default-key" not in str(outcome.result)
 
 
 def test_check_mode_same_result():
@@ -146,7 +148,7 @@ def test_invalid_timeout_fails():
 
 def test_argument_spec_replaces_api_key():
     spec = harica_api_check.argument_spec()
-    assert "api_key" not in spec
+    assert spec["api_key"] == {"type": "str", "no_log": True}
     for name, option in OPTIONS.items():
         assert spec[option]["no_log"] is True
         assert spec[option]["fallback"][1] == [f"HARICA_{option.upper()}"]
@@ -162,3 +164,4 @@ def test_documentation_matches_argument_spec():
         variable = option.get("fallback", (None, [None]))[1][0]
         if variable:
             assert f"E({variable})" in " ".join(documented[name]["description"]), name
+

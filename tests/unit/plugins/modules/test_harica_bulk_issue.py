@@ -260,3 +260,13 @@ def test_unsafe_zip_writes_nothing(api, tmp_path, csrs, answer, phrase):
     written = os.listdir(tmp_path)
     assert all(name.endswith(".zip") for name in written)
     assert not os.path.exists("/tmp/1.maria@example.org.p7b")
+
+
+def test_missing_dest_is_created_private(api, tmp_path, csrs):
+    dest = tmp_path / "new" / "dir"
+    check = run(api, dest, entries(csrs)[:1], _ansible_check_mode=True)
+    assert check.result["changed"] is True
+    assert not dest.exists()
+    outcome = run(api, dest, entries(csrs)[:1])
+    assert not outcome.failed, outcome.result
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o700
