@@ -42,11 +42,11 @@ EXAMPLES = r"""
     api_key: "{{ vault_harica_admin_key }}"
     email: maria.papadopoulou@example.org
   delegate_to: localhost
-  register: lookup
+  register: user_lookup
 
 - name: List the Enterprise Admins
   ansible.builtin.debug:
-    msg: "{{ lookup.users | selectattr('roles', 'contains', 'Enterprise Admin') | map(attribute='email') }}"
+    msg: "{{ user_lookup.users | selectattr('roles', 'contains', 'Enterprise Admin') | map(attribute='email') }}"
 """
 
 RETURN = r"""
