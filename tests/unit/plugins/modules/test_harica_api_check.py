@@ -164,4 +164,3 @@ def test_documentation_matches_argument_spec():
         variable = option.get("fallback", (None, [None]))[1][0]
         if variable:
             assert f"E({variable})" in " ".join(documented[name]["description"]), name
-
