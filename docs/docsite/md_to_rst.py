@@ -3,8 +3,8 @@
 The API assumptions page is written in Markdown, beside the code it describes, and the
 documentation site shows it as one of its pages. This converter handles the subset of
 Markdown that the page uses: ATX headings (#, ## and ###), paragraphs, "- " bullet
-lists with indented continuation lines, pipe tables, `code`, **bold** and [text](url)
-links. Anything else raises ConversionError with the line number, so that a new
+lists with indented continuation lines, pipe tables, fenced code blocks (```lang),
+`code`, **bold** and [text](url) links. Anything else raises ConversionError with the line number, so that a new
 construct fails the build instead of turning into wrong markup.
 """
 
@@ -19,6 +19,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BULLET = re.compile(r"^- (.*)$")
 _TABLE_ROW = re.compile(r"^\|.*\|\s*$")
 _TABLE_SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
+_FENCE = re.compile(r"^```(?P<language>[A-Za-z0-9_+-]*)\s*$")
 _UNSUPPORTED_BLOCK = re.compile(r"^(```|~~~|>|\d+[.)]\s|\*\s|\+\s|<|    \S)")
 
 # Inline Markdown: a code span, bold text or a link.
@@ -59,6 +60,8 @@ def convert(markdown: str, *, link_base: str = "") -> str:
             index = _table(lines, index, output, link_base)
         elif _BULLET.match(line):
             index = _bullet_list(lines, index, output, link_base)
+        elif _FENCE.match(line):
+            index = _code_block(lines, index, output)
         elif _UNSUPPORTED_BLOCK.match(line):
             raise ConversionError(index + 1, f"unsupported Markdown block: {line.strip()!r}")
         else:
@@ -67,6 +70,21 @@ def convert(markdown: str, *, link_base: str = "") -> str:
     while output and not output[-1]:
         output.pop()
     return "\n".join(output) + "\n"
+
+
+def _code_block(lines: list[str], index: int, output: list[str]) -> int:
+    """Turn a fenced block into a code-block directive; its lines are kept as they are."""
+    match = _FENCE.match(lines[index])
+    assert match is not None
+    language = match.group("language") or "text"
+    end = index + 1
+    while end < len(lines) and lines[end].strip() != "```":
+        end += 1
+    if end == len(lines):
+        raise ConversionError(index + 1, "a fenced code block is not closed")
+    output.extend([f".. code-block:: {language}", ""])
+    output.extend(f"   {line}" if line.strip() else "" for line in lines[index + 1 : end])
+    return end + 1
 
 
 def _heading(line: str, line_number: int, link_base: str) -> list[str]:

@@ -85,7 +85,8 @@ def test_absolute_link_is_kept():
 @pytest.mark.parametrize(
     "markdown",
     [
-        "text\n\n```\ncode\n```\n",
+        "text\n\n```\ncode without an end\n",
+        "~~~\ncode\n~~~\n",
         "> quoted\n",
         "1. numbered\n",
         "#### deep heading\n",
@@ -97,6 +98,12 @@ def test_absolute_link_is_kept():
 def test_unsupported_markdown_is_rejected(markdown):
     with pytest.raises(md_to_rst.ConversionError):
         md_to_rst.convert(markdown)
+
+
+def test_fenced_code_becomes_code_block():
+    converted = md_to_rst.convert("Run:\n\n```bash\nexport A=1\n\nmake  test\n```\n")
+    assert converted == "Run:\n\n.. code-block:: bash\n\n   export A=1\n\n   make  test\n"
+    assert parse_warnings(converted) == []
 
 
 def test_error_names_the_line():
