@@ -69,8 +69,8 @@ class Deliverer:
         if not row.uses_csr and not os.path.exists(paths["pkcs12"]):
             return Outcome("undelivered", files, (
                 f"The PKCS#12 file {paths['pkcs12']} is missing, and HARICA generated the key, so it cannot be"
-                f" downloaded again. Revoke certificate {certificate.get('serial_number')} and run again with"
-                " force, or give the row a CSR."))
+                f" downloaded again. Revoke certificate {certificate.get('serial_number')}, then run again"
+                " (only this row is issued again), or give the row a CSR."))
         if row.uses_csr and not leaf:
             return Outcome("undelivered", files, (
                 f"The server returned no PEM for certificate {certificate.get('serial_number')}, so its files"

@@ -39,6 +39,10 @@ CSV_COLUMNS = {
     "csr": "csr",
 }
 
+# Entry keys to CSV columns, to name fields as a CSV user knows them.
+CSV_NAMES = {key: column for column, key in zip(CSV_HEADER, (
+    "friendly_name", "email", "email2", "email3", "given_name", "surname", "pickup_password", "profile", "csr"))}
+
 ENTRY_KEYS = ("email", "email2", "email3", "given_name", "surname", "friendly_name", "profile", "csr", "csr_path",
               "pickup_password")
 
@@ -75,8 +79,9 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?<>|]')
 class Row:
     """One person or device of a bulk issuance, after reading and normalising."""
 
-    def __init__(self, number: int, values: t.Mapping[str, t.Any]) -> None:
+    def __init__(self, number: int, values: t.Mapping[str, t.Any], *, from_csv: bool = False) -> None:
         self.number = number
+        self.from_csv = from_csv
         self.values = {key: _text(values.get(key)) for key in ENTRY_KEYS}
         self.emails = [value.lower() for value in (self.get("email"), self.get("email2"), self.get("email3")) if value]
         self.csr_pem: str | None = None
@@ -86,6 +91,10 @@ class Row:
 
     def get(self, key: str) -> str | None:
         return self.values.get(key)
+
+    def name(self, key: str) -> str:
+        """Return a field's name as the user wrote it: a CSV column, or an entry key."""
+        return CSV_NAMES.get(key, key) if self.from_csv else key
 
     @property
     def email(self) -> str:
@@ -138,7 +147,7 @@ def rows_from_csv(path: str) -> list[Row]:
         extra = [cell for cell in record[len(keys):] if cell.strip()]
         if extra:
             raise HaricaInputError(f"csv_path {path}, row {index}: more values than the header has columns.")
-        rows.append(Row(index, {key: cell for key, cell in zip(keys, record) if key}))
+        rows.append(Row(index, {key: cell for key, cell in zip(keys, record) if key}, from_csv=True))
     return rows
 
 
@@ -169,7 +178,7 @@ class RowProblems:
         self.items: list[dict[str, t.Any]] = []
 
     def add(self, row: Row, field: str, message: str) -> None:
-        self.items.append({"row": row.number, "field": field, "message": message})
+        self.items.append({"row": row.number, "field": row.name(field), "message": message})
 
     def raise_if_any(self) -> None:
         if not self.items:
@@ -220,14 +229,16 @@ def _check_profile(row: Row, certificate_type: str, default: str | None, problem
     if allowed[name].needs_names:
         for field in ("given_name", "surname"):
             if not row.get(field):
-                problems.add(row, field, f"missing; the profile {name} needs given_name and surname")
+                problems.add(row, field, f"missing; the profile {name} needs {row.name('given_name')} and"
+                                         f" {row.name('surname')}")
 
 
 def _check_key_source(row: Row, problems: RowProblems) -> None:
     given = [field for field in ("csr", "csr_path", "pickup_password") if row.get(field)]
     if len(given) != 1:
-        which = ", ".join(given) if given else "none"
-        problems.add(row, "csr", f"give exactly one of csr, csr_path and pickup_password (given: {which})")
+        which = ", ".join(row.name(field) for field in given) if given else "none"
+        choices = "CSR and PickupPassword" if row.from_csv else "csr, csr_path and pickup_password"
+        problems.add(row, "csr", f"give exactly one of {choices} (given: {which})")
         return
     if given[0] == "pickup_password":
         return
@@ -279,6 +290,26 @@ def _check_duplicates(rows: t.Sequence[Row], certificate_type: str, problems: Ro
                                        f" {certificate_type} certificate per upload")
         else:
             first_row[row.email] = row.number
+
+
+def server_row_errors(document: t.Any, batch: t.Sequence[Row]) -> dict[int, str]:
+    """Map the row errors of HARICA's answer to a rejected upload onto the module's rows.
+
+    The simulator answers ``{"errors": [{"row": 2, "field": "Email", "message": ...}]}``,
+    counting the uploaded CSV's header as row 1, so uploaded row ``n`` is the batch's row
+    ``n - 2``. The real format is not documented; an answer without such a list maps to
+    nothing, and the server's message stays the report.
+    """
+    errors = document.get("errors", document.get("Errors")) if isinstance(document, dict) else None
+    found: dict[int, list[str]] = {}
+    for item in errors if isinstance(errors, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("row"), int):
+            continue
+        position = item["row"] - 2
+        if 0 <= position < len(batch):
+            text = f"{item.get('field')}: {item.get('message')}" if item.get("field") else str(item.get("message"))
+            found.setdefault(batch[position].number, []).append(text)
+    return {number: "; ".join(texts) for number, texts in found.items()}
 
 
 # Friendly names and the CSV
@@ -340,5 +371,6 @@ __all__ = (
     "build_csv",
     "rows_from_csv",
     "rows_from_entries",
+    "server_row_errors",
     "validate_rows",
 )

@@ -187,7 +187,7 @@ class BulkTask:
         except HaricaAPIError as exc:
             if exc.outcome_unknown:
                 return self._settle(batch, index, exc.message)
-            return self._fail_batch(batch, exc.message)
+            return self._fail_batch(batch, exc.message, rows_.server_row_errors(exc.document, batch))
         body = response.content
         try:
             zip_.check_response(body, response.headers.get("Content-Type", ""))
@@ -205,9 +205,14 @@ class BulkTask:
         self.deliverer.keep_zip(body, self.params["zip_path"], number, self.batch_total)
         return ISSUED
 
-    def _fail_batch(self, batch: list[rows_.Row], message: str) -> str:
+    def _fail_batch(self, batch: list[rows_.Row], message: str, row_errors: dict[int, str] | None = None) -> str:
         for row in batch:
-            self._finish(row, FAILED, detail=message)
+            detail = message
+            if row_errors and row.number in row_errors:
+                detail = f"{message} HARICA rejected this row: {row_errors[row.number]}"
+            elif row_errors:
+                detail = f"{message} HARICA rejected other rows of the batch, so this row was not issued."
+            self._finish(row, FAILED, detail=detail)
         return FAILED
 
     def _keep_unknown(self, number: int, batch: list[rows_.Row], body: bytes, problem: str) -> str:
@@ -255,7 +260,8 @@ class BulkTask:
         else:
             self._finish(row, UNDELIVERED, certificate=certificate, detail=(
                 f"Issued, but {reason}, so the PKCS#12 with the key HARICA generated was lost. Revoke"
-                f" certificate {certificate['serial_number']} and run again with force, or issue with a CSR."))
+                f" certificate {certificate['serial_number']}, then run again (only this row is issued again),"
+                " or issue with a CSR."))
 
     # Reporting
 

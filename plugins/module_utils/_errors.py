@@ -48,8 +48,11 @@ class HaricaAPIError(HaricaError):
         server_message: str | None = None,
         body_excerpt: str | None = None,
         outcome_unknown: bool = False,
+        document: t.Any = None,
     ) -> None:
         super().__init__(message)
+        # The decoded JSON error body, for callers that read structured details from it.
+        self.document = document
         self.method = method
         self.path = path
         self.status = status

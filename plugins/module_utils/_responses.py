@@ -99,6 +99,13 @@ def _message_from_json(document: t.Any) -> str | None:
     return None
 
 
+def _json_document(body: bytes) -> t.Any:
+    try:
+        return json.loads(_decode(body))
+    except ValueError:
+        return None
+
+
 def body_excerpt(body: bytes) -> str | None:
     text = _collapse(_TAG.sub(" ", _decode(body)))
     if not text:
@@ -245,6 +252,7 @@ class ResponseChecker:
             server_message=message,
             body_excerpt=self.redactor.redact(body_excerpt(body)),
             outcome_unknown=unknown,
+            document=_json_document(body),
         )
 
 

@@ -37,7 +37,8 @@ notes:
     subject) are guesses; see the API assumptions page of the collection.
   - HARICA keeps no copy of a key it generates. If the PKCS#12 file of a pickup-password
     row is lost, the row is reported RV(entries[].result=undelivered); revoke its
-    certificate and issue again with O(force).
+    certificate and run the task again; only that row is issued again, because the
+    others still have a valid certificate. O(force) would issue every row again.
 extends_documentation_fragment:
   - harica.certmanager.connection
   - harica.certmanager.attributes

@@ -253,3 +253,15 @@ def test_enterprise_and_user_info(world, run_playbook, people, dest):
     assert missing.outcome["users"] == []
     refused = run_playbook("enterprise_info.yml", api_key=APPROVER_KEY)
     assert "needs the Enterprise Admin role" in refused.outcome["msg"]
+
+
+def test_server_row_errors_are_reported(world, run_playbook, dest):
+    rows = [{"email": "fine@example.org", "pickup_password": "Pickup-Secret-1"},
+            {"email": "x@other.org", "pickup_password": "short"}]
+    run = bulk(run_playbook, dest, rows)
+    assert run.returncode != 0
+    by_email = {entry["email"]: entry["detail"] for entry in run.outcome["entries"]}
+    assert "HARICA rejected this row: Email:" in by_email["x@other.org"]
+    assert "PickupPassword:" in by_email["x@other.org"]
+    assert "HARICA rejected other rows of the batch" in by_email["fine@example.org"]
+    assert "short" not in run.output.replace("shorter", "")

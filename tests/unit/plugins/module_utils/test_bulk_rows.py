@@ -195,3 +195,31 @@ def test_friendly_names_unique_and_safe():
         {"email": "d@example.org", "friendly_name": "Εργαστήριο", "pickup_password": "Secret-Pickup-1"},
     ]))
     assert [row.friendly_name for row in rows] == ["Lab-PC-1", "lab-pc-1 2", "c@example.org", "Εργαστήριο"]
+
+
+def test_csv_problems_use_column_names(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("Email,PickupPassword,CertType,CSR\r\n"
+                    ",Pickup-Secret-1,natural_legal_lcp,\r\n"
+                    "b@example.org,,email_only,\r\n", encoding="utf-8")
+    with pytest.raises(HaricaInputError) as info:
+        validate_rows(rows_from_csv(str(path)), "smime", None)
+    cells = {(item["row"], item["field"]): item["message"] for item in info.value.details["invalid_rows"]}
+    assert "missing" in cells[(2, "Email")]
+    assert cells[(2, "GivenName")] == "missing; the profile natural_legal_lcp needs GivenName and Surname"
+    assert cells[(3, "CSR")] == "give exactly one of CSR and PickupPassword (given: none)"
+
+
+def test_server_row_errors_map_to_rows():
+    from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import server_row_errors
+
+    rows = prepared(rows_from_entries([{"email": f"p{index}@example.org", "pickup_password": "Pickup-Secret-1"}
+                                       for index in range(3)]))
+    document = {"message": "The CSV contains invalid rows", "errors": [
+        {"row": 3, "field": "Email", "message": "not in the enterprise's domains"},
+        {"row": 3, "field": "PickupPassword", "message": "too short"},
+        {"row": 9, "field": "Email", "message": "outside the batch"},
+    ]}
+    assert server_row_errors(document, rows[1:]) == {3: "Email: not in the enterprise's domains; PickupPassword: too short"}
+    assert server_row_errors({"message": "no list"}, rows) == {}
+    assert server_row_errors(None, rows) == {}

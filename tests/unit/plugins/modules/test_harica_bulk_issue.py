@@ -101,7 +101,7 @@ def test_lost_pkcs12_is_undelivered(api, tmp_path, csrs):
     outcome = run(api, tmp_path, entries(csrs))
     assert not outcome.failed
     assert results(outcome)["nikos@example.org"] == "undelivered"
-    assert any("force" in warning for warning in outcome.result["warnings"])
+    assert any("then run again (only this row is issued again)" in warning for warning in outcome.result["warnings"])
     assert len(uploads(api)) == 1
 
 
