@@ -10,8 +10,10 @@ version_added: 0.1.0
 description:
   - Lists the certificates of the enterprises of an Enterprise Admin in HARICA
     CertManager and makes one host per certificate, grouped by status, type and expiry.
-  - Hosts are certificates, not machines. By default they get C(ansible_connection=local),
-    so tasks on them run on the controller; see O(local_connection).
+  - Hosts are certificates, not machines. By default they get C(ansible_connection=local)
+    and C(ansible_python_interpreter) set to the Python that runs Ansible on the
+    controller, so tasks on them run there with the libraries the collection needs; see
+    O(local_connection).
   - "Host names follow one rule: the certificate's primary name (its first DNS name for
     SSL certificates, its email for S/MIME and client-authentication certificates, its
     common name otherwise), in lower case, without a trailing dot, internationalised
@@ -70,7 +72,8 @@ options:
     default: name
   local_connection:
     description:
-      - Whether to set C(ansible_connection=local) on every host.
+      - Whether to set C(ansible_connection=local) on every host, and
+        C(ansible_python_interpreter) to the Python that runs Ansible on the controller.
       - Turn this off when this inventory is merged with an inventory of the machines, so
         that a host of the same name keeps its own connection.
     type: bool
@@ -107,6 +110,7 @@ compose:
   tls_port: 443
 """
 
+import sys
 import time
 
 from ansible.errors import AnsibleParserError
@@ -222,6 +226,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.inventory.set_variable(host, variable, value)
             if local:
                 self.inventory.set_variable(host, "ansible_connection", "local")
+                # The Python running this plugin is the controller's, which has requests
+                # and cryptography; interpreter discovery may pick another one.
+                self.inventory.set_variable(host, "ansible_python_interpreter", sys.executable)
             self._add_to_groups(host, variables, record, now, warning_seconds)
             self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
