@@ -32,8 +32,9 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
                     the read paths under each response-shape alternative of
                     the simulator; runs on the newest core only
   molecule-CORE     molecule test on every scenario of extensions/molecule (the
-                    certificate_audit role against the simulator and loopback
-                    TLS servers); runs on the newest core only
+                    certificate_audit, decommission, ssl_approval and
+                    smime_enrollment roles against the simulator); runs on the
+                    newest core only
   browser           pytest tests/audit: the HTML audit report in headless
                     Chromium (Debian's chromium), on the newest core's venv
   docs              antsibull-docs lint-collection-docs --plugin-docs of the
