@@ -11,6 +11,7 @@ https://cm.harica.gr.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -234,7 +235,9 @@ def test_enrollment_play_issues_then_skips(world, tmp_path):
 
 def test_inventory_example_reads_vault_key(world, tmp_path):
     control = world.control
-    control.create_certificate("ssl", names=["app.example.org"], not_after="2026-12-20T00:00:00Z")
+    # Sixteen days from now: inside the guide's expiry warning of 30 days on any date.
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=16)
+    control.create_certificate("ssl", names=["app.example.org"], not_after=soon.strftime("%Y-%m-%dT%H:%M:%SZ"))
     control.create_certificate("ssl", names=["www.example.org"])
 
     key_file = tmp_path / "admin.key.vault"

@@ -75,13 +75,30 @@ def emails_of(certificate):
     return extension.value.get_values_for_type(x509.RFC822Name)
 
 
-def verify(world, dest, email, kind="smime"):
+def public_bytes(key):
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def verify(world, dest, row, kind="smime"):
+    """Check a row's files: the chain to the root, its own names, its own key, the full chain."""
+    email = row["email"]
     base = dest / f"{email}.{kind}"
     completed = subprocess.run(["openssl", "verify", "-CAfile", world.simulator.root_ca, "-untrusted",
                                 f"{base}.chain.crt", f"{base}.crt"], capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    certificate = x509.load_pem_x509_certificate((dest / f"{email}.{kind}.crt").read_bytes())
+    leaf = (dest / f"{email}.{kind}.crt").read_bytes()
+    certificate = x509.load_pem_x509_certificate(leaf)
     assert email in emails_of(certificate)
+    assert (dest / f"{email}.{kind}.fullchain.crt").read_bytes() == leaf + (dest / f"{email}.{kind}.chain.crt").read_bytes()
+    if "csr_path" in row:
+        csr = x509.load_pem_x509_csr(open(row["csr_path"], "rb").read())
+        assert public_bytes(csr.public_key()) == public_bytes(certificate.public_key())
+    if "pickup_password" in row:
+        path = dest / f"{email}.{kind}.p12"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        key, bundled, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), row["pickup_password"].encode())
+        assert bundled == certificate
+        assert public_bytes(key.public_key()) == public_bytes(certificate.public_key())
 
 
 def test_issue_five_people(world, run_playbook, people, dest):
@@ -91,15 +108,10 @@ def test_issue_five_people(world, run_playbook, people, dest):
     assert len(uploads(run)) == 1
     assert uploads(run)[0]["body"]["csv_rows"] == 5
     for person in people:
-        verify(world, dest, person["email"])
+        verify(world, dest, person)
     for email, password in PASSWORDS.items():
-        path = dest / f"{email}.smime.p12"
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        key, certificate, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode())
-        assert key is not None
-        assert emails_of(certificate) == [email]
-        opened = subprocess.run(["openssl", "pkcs12", "-in", str(path), "-passin", f"pass:{password}", "-nokeys"],
-                                capture_output=True, text=True, check=False)
+        opened = subprocess.run(["openssl", "pkcs12", "-in", str(dest / f"{email}.smime.p12"), "-passin",
+                                 f"pass:{password}", "-nokeys"], capture_output=True, text=True, check=False)
         assert opened.returncode == 0, opened.stderr
     maria = x509.load_pem_x509_certificate((dest / "maria@example.org.smime.crt").read_bytes())
     assert maria.subject.get_attributes_for_oid(NameOID.SURNAME)[0].value == "Παπαδοπούλου"
@@ -125,7 +137,7 @@ def test_rerun_add_and_restore(world, run_playbook, people, dest):
     assert restored.returncode == 0, restored.output
     assert restored.outcome["changed"] is True
     assert uploads(restored) == []
-    verify(world, dest, "kostas@example.org")
+    verify(world, dest, people[2])
 
 
 def test_csv_path_uploads_same_bytes(world, run_playbook, people, dest):
@@ -139,7 +151,8 @@ def test_csv_path_uploads_same_bytes(world, run_playbook, people, dest):
         lines.append(",".join('"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n') else cell
                               for cell in cells) + ",")
     spreadsheet = world.tmp_path / "people.csv"
-    spreadsheet.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).replace("\n", "\r\n").encode("utf-8") + b"\r\n")
+    # A spreadsheet ends records with CRLF and keeps a bare LF inside a quoted cell.
+    spreadsheet.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
     from_csv = bulk(run_playbook, dest, csv_path=str(spreadsheet), force=True)
     assert from_csv.returncode == 0, from_csv.output
     assert uploads(from_csv)[0]["body"]["csv_sha256"] == uploads(from_entries)[0]["body"]["csv_sha256"]
@@ -195,15 +208,22 @@ def test_dropped_upload_then_next_run(world, run_playbook, people, dest):
     assert held == {("maria@example.org",), ("nikos@example.org",)}
     second = bulk(run_playbook, dest, people, batch_size=2)
     assert [entry["body"]["csv_rows"] for entry in uploads(second)] == [2, 1]
-    assert results(second)["nikos@example.org"] == "undelivered"
-    assert results(second)["kostas@example.org"] == "issued"
+    assert results(second) == {
+        "maria@example.org": "skipped",
+        "nikos@example.org": "undelivered",
+        "kostas@example.org": "issued",
+        "eleni@example.org": "issued",
+        "giorgos@example.org": "issued",
+    }
+    held = [name for record in world.control.certificates() if record["type"] == "smime" for name in record["names"]]
+    assert sorted(held) == sorted(person["email"] for person in people)
 
 
 def test_ber_indefinite_and_rsa_keys(world, run_playbook, people, dest):
     world.control.settings(p7b_encoding="ber_indefinite", bulk_key_type="rsa-2048")
     run = bulk(run_playbook, dest, people[:2])
     assert run.returncode == 0, run.output
-    verify(world, dest, "maria@example.org")
+    verify(world, dest, people[0])
     key, _certificate, _chain = pkcs12.load_key_and_certificates(
         (dest / "nikos@example.org.smime.p12").read_bytes(), PASSWORDS["nikos@example.org"].encode())
     assert key.key_size == 2048
@@ -218,8 +238,8 @@ def test_clientauth_works_the_same(world, run_playbook, dest):
     assert first.returncode == 0, first.output
     assert set(results(first).values()) == {"issued"}
     assert uploads(first)[0]["path"] == "/cm/v1/bulk/create/clientauth"
-    verify(world, dest, "device1@example.org", kind="clientauth")
-    assert (dest / "device2@example.org.clientauth.p12").exists()
+    for row in rows:
+        verify(world, dest, row, kind="clientauth")
     second = bulk(run_playbook, dest, rows, certificate_type="clientauth")
     assert set(results(second).values()) == {"skipped"}
     assert uploads(second) == []

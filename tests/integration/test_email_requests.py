@@ -57,11 +57,14 @@ def test_check_mode_and_cancel(world, run_playbook, kind):
     check = run_playbook(PLAYBOOK, extra=extra, api_key=key, check=True)
     assert task_outcome(check, kind_name)["changed"] is True
     assert check.posts() == []
+    assert world.control.request_state(transaction_id)["status"] == "pending"
     cancel = run_playbook(PLAYBOOK, extra={**extra, "state": "cancelled"}, api_key=key)
     assert task_outcome(cancel, kind_name)["changed"] is True
     assert [entry["path"] for entry in cancel.posts()] == [f"/cm/v1/enterprise/cancel/{kind_name}"]
+    assert world.control.request_state(transaction_id)["status"] == "cancelled"
     again = run_playbook(PLAYBOOK, extra={**extra, "state": "cancelled"}, api_key=key)
     assert task_outcome(again, kind_name)["result"] == "already_cancelled"
+    assert task_outcome(again, kind_name)["changed"] is False
     assert again.posts() == []
     refused = run_playbook(PLAYBOOK, extra=extra, api_key=key)
     assert refused.returncode != 0

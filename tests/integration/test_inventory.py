@@ -149,7 +149,8 @@ def test_constructed_options(world, collections_path, data_set):
     source = write_source(
         world,
         compose={"tls_port": "8000 + 443", "short_serial": "harica_serial_number | lower"},
-        groups={"example_hosts": "'example.org' in inventory_hostname"},
+        groups={"example_hosts": "'example.org' in inventory_hostname",
+                "series_a": "harica_serial_number.startswith('A')"},
         keyed_groups=[{"key": "harica_type", "prefix": "kind"}],
         certificate_types=["ssl"],
         local_connection=False,
@@ -163,6 +164,7 @@ def test_constructed_options(world, collections_path, data_set):
     assert "ansible_connection" not in hostvars["A1"]
     assert "ansible_python_interpreter" not in hostvars["A1"]
     assert sorted(inventory["kind_ssl"]["hosts"]) == sorted(hostvars)
+    assert sorted(inventory["series_a"]["hosts"]) == ["A1", "A8"]
     assert "example_hosts" not in inventory
 
 
@@ -173,6 +175,7 @@ def test_cache_serves_second_run(world, collections_path, data_set):
     first, first_log = listed(world, collections_path, source)
     assert len(first_log) == 3
     stamps = {path: path.stat().st_mtime_ns for path in cache_dir.iterdir()}
+    assert stamps, "the first run wrote no cache file"
     second, second_log = listed(world, collections_path, source)
     assert second_log == []
     assert second == first
@@ -192,6 +195,7 @@ def test_key_hidden_at_high_verbosity(world, collections_path, data_set):
     completed, log = run_inventory(world, collections_path, source, "--list", "-vvvv", api_key=None)
     assert completed.returncode == 0, completed.stderr
     assert log and all(entry["user"] == "admin@example.org" for entry in log)
+    assert list(cache_dir.iterdir()), "the run wrote no cache file"
     for key in ALL_KEYS:
         assert key not in completed.stdout + completed.stderr
         for path in cache_dir.iterdir():
