@@ -218,6 +218,7 @@ stage_sanity() {
     sync_build_tree "$core"
     rm -rf "$tree/tests/output/junit"
     cd "$tree"
+    refuse_exemptions tests/sanity/ignore-*.txt
 
     ansible-test sanity --venv --python "$python_version" --color no --junit 2>&1 | tee "$log" || status=$?
 
@@ -339,11 +340,25 @@ stage_changelog() {
     return "$status"
 }
 
+# The checks pass with no exemption: fail when a sanity ignore file, an
+# ansible-lint skip or exclude setting, or a noqa comment is found. The arguments
+# are the files that hold one; an unmatched glob stays literal and is not a file.
+refuse_exemptions() {
+    local file found=0
+    for file in "$@"; do
+        if [[ -f $file ]]; then
+            echo "error: $file exempts content from a check; fix the finding instead" >&2
+            found=1
+        fi
+    done
+    return "$found"
+}
+
 # ansible-lint lints only the paths it is given, so tests/ and extensions/molecule
 # stay out without an exclude list. It runs on a copy in build/lint because it
 # writes its cache to .ansible/ in the project root.
 stage_lint() {
-    local tree paths
+    local tree paths exempting
     activate_venv "$(newest_core)"
     sync_build_tree lint
     tree=$(build_tree lint)
@@ -352,6 +367,12 @@ stage_lint() {
     if [[ -d playbooks ]]; then
         paths+=(playbooks)
     fi
+    exempting=$(grep -lE '^[[:space:]]*(skip_list|warn_list|exclude_paths|mock_modules|mock_roles)[[:space:]]*:' \
+        .ansible-lint || true)
+    exempting+=" $(grep -rlE '#[[:space:]]*noqa' --include='*.yml' --include='*.yaml' --include='*.py' \
+        "${paths[@]}" || true)"
+    # shellcheck disable=SC2086 # the file names hold no spaces
+    refuse_exemptions $exempting
     ansible-lint "${paths[@]}"
 }
 
@@ -422,11 +443,22 @@ record_result() {
     STAGE_SUMMARY+=("$(printf '%-18s %-4s %8s s' "$stage" "$result" "$seconds")")
 }
 
+# The whole run must stay within an hour; a longer one fails, so that a slow
+# stage is noticed before CI times out.
+MAX_TOTAL_SECONDS=3600
+
 print_summary() {
+    local total
+    total=$(awk -v start="$RUN_START" -v end="$EPOCHREALTIME" 'BEGIN { printf "%.0f", end - start }')
     echo
     echo "=== summary"
     printf '%s\n' "${STAGE_SUMMARY[@]}"
     echo "stages: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+    echo "total: $total s (limit $MAX_TOTAL_SECONDS s)"
+    if ((total > MAX_TOTAL_SECONDS)); then
+        echo "error: the run took $total s, over the limit of $MAX_TOTAL_SECONDS s" >&2
+        FAILED=$((FAILED + 1))
+    fi
 }
 
 main() {
@@ -435,6 +467,7 @@ main() {
         return
     fi
     validate_selectors "$@"
+    RUN_START=$EPOCHREALTIME
 
     # Without the venvs no stage can run, so a failed set-up ends the run.
     local start=$EPOCHREALTIME status=0
