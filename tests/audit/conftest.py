@@ -105,6 +105,32 @@ def build_audit_result(collections: Path) -> dict[str, t.Any]:
     )
 
 
+def run_playbook(playbook: Path, extra_vars: dict[str, t.Any], collections: Path, directory: Path) -> None:
+    """Run ``ansible-playbook`` on localhost with this checkout as harica.certmanager.
+
+    ANSIBLE_ and HARICA_ variables of the caller are dropped. HARICA_API_URL points to a
+    closed loopback port, so a play that does not set api_url fails instead of reaching
+    HARICA's production service.
+    """
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "HARICA_"))
+    }
+    environment.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": str(collections),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_LOCAL_TEMP": str(directory / "ansible-local"),
+            "HARICA_API_URL": "https://127.0.0.1:9",
+            "HARICA_API_KEY": "",
+        }
+    )
+    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(playbook), "-e", json.dumps(extra_vars)]
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
 class RenderedReport(t.NamedTuple):
     html: Path
     json: Path
@@ -118,26 +144,12 @@ def rendered_report(tmp_path_factory: pytest.TempPathFactory, collections_path: 
     result_file = directory / "audit-result.json"
     result_file.write_text(json.dumps(result))
     report_dir = directory / "out"
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "HARICA_"))
-    }
-    environment.update(
-        {
-            "ANSIBLE_COLLECTIONS_PATH": str(collections_path),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-            "ANSIBLE_LOCAL_TEMP": str(directory / "ansible-local"),
-        }
+    run_playbook(
+        HERE / "render_report.yml",
+        {"audit_result_file": str(result_file), "audit_report_dir": str(report_dir)},
+        collections_path,
+        directory,
     )
-    command = [
-        str(Path(sys.executable).with_name("ansible-playbook")),
-        str(HERE / "render_report.yml"),
-        "-e",
-        json.dumps({"audit_result_file": str(result_file), "audit_report_dir": str(report_dir)}),
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300, check=False)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
     return RenderedReport(report_dir / "certificate-audit.html", report_dir / "certificate-audit.json", result)
 
 
