@@ -1,18 +1,25 @@
-"""Fixtures that render an audit report from fixed data and open it in headless Chromium.
+"""Fixtures that write audit reports two ways and open them in headless Chromium.
 
-The report data comes from the collection's own audit code (``_audit.audit``) applied to
+``rendered_report``: the collection's own audit code (``_audit.audit``) applied to
 certificates made here with fixed serials and dates, so it has exactly the shape the
 module returns. The HTML and JSON files are then written by the role's own report tasks
 (``tasks_from: report.yml``) through ``ansible-playbook``.
+
+``audited_report``: the whole role run through ``ansible-playbook`` against the world of
+the certificate_audit Molecule scenario (``audit_world.py``): a HARICA simulator and TLS
+servers on 127.0.0.1 that serve a correct, an older and a revoked certificate, and a
+service where nothing listens.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+import types
 import typing as t
 from pathlib import Path
 
@@ -26,6 +33,7 @@ from chromium import Browser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+AUDIT_WORLD_SCRIPT = REPOSITORY / "extensions" / "molecule" / "certificate_audit" / "audit_world.py"
 UTC = datetime.timezone.utc
 
 # The audit runs at this fixed time, so the statuses in the report never change.
@@ -151,6 +159,62 @@ def rendered_report(tmp_path_factory: pytest.TempPathFactory, collections_path: 
         directory,
     )
     return RenderedReport(report_dir / "certificate-audit.html", report_dir / "certificate-audit.json", result)
+
+
+class AuditedReport(t.NamedTuple):
+    html: Path
+    json: Path
+    report: dict[str, t.Any]
+    # The world.json that audit_world.py up wrote: services, serials and the
+    # findings each service must get.
+    world: dict[str, t.Any]
+    # The serial each service serves, or None where nothing listens.
+    served_serials: dict[str, str | None]
+
+
+def load_audit_world() -> types.ModuleType:
+    """Import the scenario's audit_world.py, which is a script and not in a package."""
+    spec = importlib.util.spec_from_file_location("audit_world", AUDIT_WORLD_SCRIPT)
+    assert spec is not None and spec.loader is not None, f"cannot import {AUDIT_WORLD_SCRIPT}"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def audited_report(tmp_path_factory: pytest.TempPathFactory, collections_path: Path) -> t.Iterator[AuditedReport]:
+    """Start the scenario's world, audit it with the role, and stop the world at teardown.
+
+    ``down`` also runs when ``up`` or the play fails, and stops every process that ``up``
+    had recorded by then. The simulator's and the servers' logs stay in the world
+    directory under pytest's temporary directory.
+    """
+    directory = tmp_path_factory.mktemp("audit-run")
+    state_dir = directory / "world"
+    report_dir = directory / "report"
+    audit_world = load_audit_world()
+    try:
+        audit_world.up(state_dir)
+        world_file = state_dir / "world.json"
+        world = json.loads(world_file.read_text())
+        run_playbook(
+            HERE / "audit_services.yml",
+            {"audit_world_file": str(world_file), "audit_report_dir": str(report_dir)},
+            collections_path,
+            directory,
+        )
+        served_serials: dict[str, str | None] = {service["name"]: None for service in world["services"]}
+        served_serials.update({name: world["serials"][label] for name, label in audit_world.SERVED.items()})
+        json_file = report_dir / "certificate-audit.json"
+        yield AuditedReport(
+            report_dir / "certificate-audit.html",
+            json_file,
+            json.loads(json_file.read_text()),
+            world,
+            served_serials,
+        )
+    finally:
+        audit_world.down(state_dir)
 
 
 @pytest.fixture
