@@ -31,9 +31,10 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
   shapes-CORE       pytest tests/integration -m shapes: the demo playbook and
                     the read paths under each response-shape alternative of
                     the simulator; runs on the newest core only
-  molecule-CORE     molecule test on every scenario of extensions/molecule (the
+  molecule-CORE     molecule test on every scenario of extensions/molecule: the
+                    simulator's start and stop first, then the
                     certificate_audit, decommission, ssl_approval and
-                    smime_enrollment roles against the simulator); runs on the
+                    smime_enrollment roles against the simulator; runs on the
                     newest core only
   browser           pytest tests/audit: the HTML audit report in headless
                     Chromium (Debian's chromium), on the newest core's venv
@@ -268,11 +269,17 @@ run_integration_tests() {
 }
 
 # Print the directory of each Molecule scenario, sorted.
+# The simulator scenario comes first: the others rely on the simulator's life cycle
+# that it checks.
 molecule_scenarios() {
-    local file
+    local file name
+    if [[ -f $REPO_ROOT/extensions/molecule/simulator/molecule.yml ]]; then
+        echo simulator
+    fi
     for file in "$REPO_ROOT"/extensions/molecule/*/molecule.yml; do
-        if [[ -f $file ]]; then
-            basename "$(dirname "$file")"
+        name=$(basename "$(dirname "$file")")
+        if [[ -f $file && $name != simulator ]]; then
+            echo "$name"
         fi
     done
 }
