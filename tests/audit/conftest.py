@@ -144,6 +144,11 @@ class RenderedReport(t.NamedTuple):
     json: Path
     result: dict[str, t.Any]
 
+    @property
+    def report(self) -> dict[str, t.Any]:
+        """The report part of the module result, which the JSON report must contain."""
+        return self.result["report"]
+
 
 @pytest.fixture(scope="session")
 def rendered_report(tmp_path_factory: pytest.TempPathFactory, collections_path: Path) -> RenderedReport:

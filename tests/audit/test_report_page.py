@@ -1,4 +1,9 @@
-"""The HTML audit report in headless Chromium: rows, sorting, the chart and no requests."""
+"""The HTML audit report in headless Chromium: rows, sorting, the chart and no requests.
+
+A test that takes ``report_files`` runs twice: on the report rendered from fixed data
+(``fixed-data``) and on the report of the role's run against loopback TLS servers
+(``audit-run``). The ``rendered_report`` tests check what only the fixed data has.
+"""
 
 from __future__ import annotations
 
@@ -25,15 +30,17 @@ FINDING_CODES = (
 ROW_NAMES = "Array.from(document.querySelectorAll('#services tbody tr')).map(row => row.cells[0].textContent)"
 
 
+@pytest.fixture(params=["rendered_report", "audited_report"], ids=["fixed-data", "audit-run"])
+def report_files(request):
+    """Return each report in turn, so that a test that uses this fixture runs on both."""
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture
-def page(browser, rendered_report):
+def page(browser, report_files):
     opened = browser.open_page()
-    opened.navigate(rendered_report.html.as_uri())
+    opened.navigate(report_files.html.as_uri())
     return opened
-
-
-def report_of(rendered_report) -> dict[str, t.Any]:
-    return rendered_report.result["report"]
 
 
 def expected_order(services: list[dict[str, t.Any]], key: t.Callable[[dict[str, t.Any]], t.Any], *, descending: bool = False) -> list[str]:
@@ -45,30 +52,34 @@ def expected_order(services: list[dict[str, t.Any]], key: t.Callable[[dict[str, 
 
 
 def test_fixed_data_has_every_finding_code(rendered_report):
-    counts = report_of(rendered_report)["finding_counts"]
+    counts = rendered_report.report["finding_counts"]
     assert [code for code in FINDING_CODES if counts[code] == 0] == []
 
 
+def test_fixed_data_has_six_services(rendered_report):
+    assert len(rendered_report.report["services"]) == 6
+
+
 def test_json_report_is_module_report(rendered_report):
-    assert json.loads(rendered_report.json.read_text()) == report_of(rendered_report)
+    assert json.loads(rendered_report.json.read_text()) == rendered_report.report
 
 
-def test_one_row_per_name(page, rendered_report):
-    names = [service["name"] for service in report_of(rendered_report)["services"]]
+def test_one_row_per_name(page, report_files):
+    names = [service["name"] for service in report_files.report["services"]]
     assert page.evaluate(ROW_NAMES) == names
-    assert len(names) == 6
+    assert len(set(names)) == len(names)
 
 
-def test_header_click_reverses_name_order(page, rendered_report):
-    services = report_of(rendered_report)["services"]
+def test_header_click_reverses_name_order(page, report_files):
+    services = report_files.report["services"]
     assert page.evaluate(ROW_NAMES) == expected_order(services, lambda service: service["name"])
     page.click("#services thead th:nth-child(1) button")
     assert page.evaluate(ROW_NAMES) == expected_order(services, lambda service: service["name"], descending=True)
     assert page.evaluate("document.querySelector('#services thead th:nth-child(1)').getAttribute('aria-sort')") == "descending"
 
 
-def test_header_click_sorts_by_expiry(page, rendered_report):
-    services = report_of(rendered_report)["services"]
+def test_header_click_sorts_by_expiry(page, report_files):
+    services = report_files.report["services"]
 
     def served_until(service):
         return (service["served"] or {}).get("not_after") or ""
@@ -79,29 +90,29 @@ def test_header_click_sorts_by_expiry(page, rendered_report):
     assert by_expiry != [service["name"] for service in services]
 
 
-def test_header_clicks_sort_by_findings(page, rendered_report):
-    services = report_of(rendered_report)["services"]
+def test_header_clicks_sort_by_findings(page, report_files):
+    services = report_files.report["services"]
     page.click("#services thead th:nth-child(7) button")
     assert page.evaluate(ROW_NAMES) == expected_order(services, lambda service: len(service["findings"]))
     page.click("#services thead th:nth-child(7) button")
     assert page.evaluate(ROW_NAMES) == expected_order(services, lambda service: len(service["findings"]), descending=True)
 
 
-def test_chart_one_mark_per_certificate(page, rendered_report):
-    certificates = report_of(rendered_report)["certificates"]
+def test_chart_one_mark_per_certificate(page, report_files):
+    certificates = report_files.report["certificates"]
     serials = page.evaluate("Array.from(document.querySelectorAll('#expiry-chart circle.mark')).map(mark => mark.dataset.serial)")
     assert sorted(serials) == sorted(certificate["serial_number"] for certificate in certificates)
     assert len(serials) == len(set(serials))
 
 
 def test_chart_counts_served_and_harica(rendered_report):
-    certificates = report_of(rendered_report)["certificates"]
+    certificates = rendered_report.report["certificates"]
     assert len(certificates) == 7
     assert [certificate["serial_number"] for certificate in certificates if not certificate["from_harica"]] == ["E9"]
 
 
-def test_page_requests_only_itself(page, rendered_report):
-    assert page.requested_urls() == [rendered_report.html.as_uri()]
+def test_page_requests_only_itself(page, report_files):
+    assert page.requested_urls() == [report_files.html.as_uri()]
 
 
 def test_page_runs_inline_code_without_errors(page):
@@ -157,8 +168,8 @@ def content_security_policy(html: str) -> dict[str, list[str]]:
     return directives
 
 
-def test_policy_forbids_every_fetch(rendered_report):
-    policy = content_security_policy(rendered_report.html.read_text())
+def test_policy_forbids_every_fetch(report_files):
+    policy = content_security_policy(report_files.html.read_text())
     assert policy["default-src"] == ["'none'"]
     assert set(policy) == {"default-src", "style-src", "script-src", "base-uri", "form-action"}
     for directive in ("style-src", "script-src"):
@@ -167,8 +178,8 @@ def test_policy_forbids_every_fetch(rendered_report):
 
 
 @pytest.mark.parametrize("element, directive", [("style", "style-src"), ("script", "script-src")])
-def test_policy_hash_matches_inline_code(rendered_report, element, directive):
-    html = rendered_report.html.read_text()
+def test_policy_hash_matches_inline_code(report_files, element, directive):
+    html = report_files.html.read_text()
     bodies = re.findall(rf"<{element}>(.*?)</{element}>", html, re.DOTALL)
     assert len(bodies) == 1
     digest = base64.b64encode(hashlib.sha256(bodies[0].encode("utf-8")).digest()).decode("ascii")
@@ -178,8 +189,8 @@ def test_policy_hash_matches_inline_code(rendered_report, element, directive):
     )
 
 
-def test_page_loads_nothing_from_elsewhere(rendered_report):
-    html = rendered_report.html.read_text()
+def test_page_loads_nothing_from_elsewhere(report_files):
+    html = report_files.html.read_text()
     assert re.findall(r"\b(?:src|href)\s*=", html) == []
     assert "@import" not in html
     assert "url(" not in html
