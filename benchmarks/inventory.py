@@ -18,6 +18,7 @@ cached, and a cached run must send no request.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -90,9 +91,11 @@ def inventory_command(source: Path, output: Path) -> list[str]:
             str(output)]
 
 
-def hosts_in(output: Path) -> int:
+def hosts_in(output: Path) -> tuple[int, str]:
+    """Return the number of hosts and a digest of the whole inventory: hosts, variables, groups."""
     data = json.loads(output.read_text())
-    return len(data["_meta"]["hostvars"])
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return len(data["_meta"]["hostvars"]), digest
 
 
 def main() -> int:
@@ -124,11 +127,11 @@ def run_all(simulator, control: Control, workdir: Path) -> dict:
     mark = control.log()["last_seq"]
     figures["cold"] = timed(inventory_command(source, workdir / "cold.json"), environment)
     figures["cold"]["requests"] = len(control.log(since=mark)["entries"])
-    figures["cold"]["hosts"] = hosts_in(workdir / "cold.json")
+    figures["cold"]["hosts"], figures["cold"]["digest"] = hosts_in(workdir / "cold.json")
     mark = control.log()["last_seq"]
     figures["cached"] = timed(inventory_command(source, workdir / "cached.json"), environment)
     figures["cached"]["requests"] = len(control.log(since=mark)["entries"])
-    figures["cached"]["hosts"] = hosts_in(workdir / "cached.json")
+    figures["cached"]["hosts"], figures["cached"]["digest"] = hosts_in(workdir / "cached.json")
     records = workdir / "records.json"
     cache_files = sorted(path for path in cache.iterdir() if path.is_file())
     cached = json.loads(cache_files[0].read_text())
@@ -140,7 +143,7 @@ def run_all(simulator, control: Control, workdir: Path) -> dict:
     baseline_source.write_text(yaml.safe_dump({"plugin": "harica_baseline", "records_file": str(records),
                                                "statuses": STATUSES, **CONSTRUCTED}))
     figures["baseline"] = timed(inventory_command(baseline_source, workdir / "baseline.json"), environment)
-    figures["baseline"]["hosts"] = hosts_in(workdir / "baseline.json")
+    figures["baseline"]["hosts"], figures["baseline"]["digest"] = hosts_in(workdir / "baseline.json")
     bare = workdir / "bare.py"
     bare.write_text(BARE)
     figures["bare"] = timed([str(bare), simulator.url, ADMIN_KEY, simulator.tls_ca], environment)
@@ -165,8 +168,9 @@ def report(certificates: int, seeded: dict, figures: dict) -> int:
         checks += [time_ratio <= MAX_RATIO, memory_ratio <= MAX_RATIO]
     print(f"cached run requests: {figures['cached']['requests']}")
     checks.append(figures["cached"]["requests"] == 0)
-    same = figures["cold"]["hosts"] == figures["cached"]["hosts"] == figures["baseline"]["hosts"]
-    print(f"same hosts in every run: {'yes' if same else 'no'}")
+    same = figures["cold"]["digest"] == figures["cached"]["digest"] == figures["baseline"]["digest"]
+    same = same and figures["cold"]["hosts"] == figures["bare"]["hosts"]
+    print(f"same hosts in every run: {'yes' if same else 'no'} (hosts, variables and groups compared whole)")
     checks.append(same)
     print("verdict: within limits" if all(checks) else "verdict: OVER LIMITS")
     return 0 if all(checks) else 1
