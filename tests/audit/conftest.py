@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from chromium import Browser
+from chromium import Browser, Page
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -146,7 +146,7 @@ class RenderedReport(t.NamedTuple):
 
     @property
     def report(self) -> dict[str, t.Any]:
-        """The report part of the module result, which the JSON report must contain."""
+        """The ``report`` value of the module result, which the JSON report file must equal."""
         return self.result["report"]
 
 
@@ -227,3 +227,19 @@ def browser(tmp_path: Path) -> t.Iterator[Browser]:
     running = Browser(tmp_path / "profile", tmp_path / "chromium.log")
     yield running
     running.close()
+
+
+@pytest.fixture(params=["rendered_report", "audited_report"], ids=["fixed-data", "audit-run"])
+def report_files(request: pytest.FixtureRequest) -> RenderedReport | AuditedReport:
+    """Return each report in turn, so that a test that uses this fixture runs on both.
+
+    A test module can override this fixture to run its tests, and ``page``, on one report.
+    """
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def page(browser: Browser, report_files: RenderedReport | AuditedReport) -> Page:
+    opened = browser.open_page()
+    opened.navigate(report_files.html.as_uri())
+    return opened

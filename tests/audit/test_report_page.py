@@ -30,19 +30,6 @@ FINDING_CODES = (
 ROW_NAMES = "Array.from(document.querySelectorAll('#services tbody tr')).map(row => row.cells[0].textContent)"
 
 
-@pytest.fixture(params=["rendered_report", "audited_report"], ids=["fixed-data", "audit-run"])
-def report_files(request):
-    """Return each report in turn, so that a test that uses this fixture runs on both."""
-    return request.getfixturevalue(request.param)
-
-
-@pytest.fixture
-def page(browser, report_files):
-    opened = browser.open_page()
-    opened.navigate(report_files.html.as_uri())
-    return opened
-
-
 def expected_order(services: list[dict[str, t.Any]], key: t.Callable[[dict[str, t.Any]], t.Any], *, descending: bool = False) -> list[str]:
     """Return the names in the order the page's sort gives: by key, ties in report order."""
     indexed = list(enumerate(services))
