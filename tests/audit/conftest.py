@@ -116,9 +116,9 @@ def build_audit_result(collections: Path) -> dict[str, t.Any]:
 def run_playbook(playbook: Path, extra_vars: dict[str, t.Any], collections: Path, directory: Path) -> None:
     """Run ``ansible-playbook`` on localhost with this checkout as harica.certmanager.
 
-    ANSIBLE_ and HARICA_ variables of the caller are dropped. HARICA_API_URL points to a
-    closed loopback port, so a play that does not set api_url fails instead of reaching
-    HARICA's production service.
+    ANSIBLE_ and HARICA_ variables of the caller are dropped. HARICA_API_URL points to
+    port 9 on 127.0.0.1, so a play that does not set api_url cannot reach HARICA's
+    production service.
     """
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "HARICA_"))
