@@ -36,8 +36,10 @@ Stages, where CORE is an ansible-core release under test (${CORES[*]}):
                     certificate_audit, decommission, ssl_approval and
                     smime_enrollment roles against the simulator; runs on the
                     newest core only
-  browser           pytest tests/audit: the HTML audit report in headless
-                    Chromium (Debian's chromium), on the newest core's venv
+  browser           pytest tests/audit: in headless Chromium (Debian's
+                    chromium), the HTML audit report of fixed data and the
+                    report of an audit run against the simulator and loopback
+                    TLS servers; on the newest core's venv
   docs              antsibull-docs lint-collection-docs --plugin-docs of the
                     build/CORE copy of the newest core, the documentation site
                     (docs/docsite/build.py, Sphinx warnings as errors) into
