@@ -35,8 +35,12 @@ REASON_CODES = {
     "cessation_of_operation": "4.9.1.1.2.9",
 }
 
-# Server messages that mean the certificate was revoked before this call.
+# Server messages that mean the certificate was revoked before this call, and the statuses
+# that may carry them: 400 (what the simulator sends) and 409 Conflict. Which one HARICA
+# sends is not confirmed. A 401, 403 or 404 with such a message still fails the target,
+# because those statuses reject the call itself, not the revoke.
 _ALREADY_REVOKED = re.compile(r"already\s+(?:been\s+)?revoked", re.IGNORECASE)
+_ALREADY_REVOKED_STATUSES = (400, 409)
 _REASON_WORD = re.compile(r"reason", re.IGNORECASE)
 
 # The results a target can end with.
@@ -223,7 +227,7 @@ def revoke(client: t.Any, target: Target, *, reason_code: str, message: str, inf
 def _settle_failure(target: Target, exc: HaricaAPIError, reason_code: str,
                     reread: t.Callable[[Target], dict[str, t.Any] | None]) -> None:
     server = exc.server_message or ""
-    if not exc.outcome_unknown and exc.status and 400 <= exc.status < 500 and _ALREADY_REVOKED.search(server):
+    if not exc.outcome_unknown and exc.status in _ALREADY_REVOKED_STATUSES and _ALREADY_REVOKED.search(server):
         target.finish(ALREADY_REVOKED, f"The server answered that the certificate is already revoked: {server}")
         target.certificate = {**target.certificate, "status": "revoked"}
         return

@@ -219,6 +219,27 @@ def test_already_revoked_answer(world, run_playbook, answer, result, changed):
     assert len(revoke_posts(run)) == 1
 
 
+ALREADY_REVOKED_BODY = '{"message": "The certificate has already been revoked"}'
+
+
+@pytest.mark.parametrize("status, result", [(400, "already_revoked"), (409, "already_revoked"), (403, "failed")])
+@pytest.mark.parametrize("path", ["/cm/v1/admin/revoke/single", "/cm/v1/enterprise/revoke/ssl"],
+                         ids=["admin", "approver"])
+def test_already_revoked_status(world, run_playbook, path, status, result):
+    world.control.add_fault(path, "status", method="POST", status=status, body=ALREADY_REVOKED_BODY,
+                            content_type="application/json")
+    if path.startswith("/cm/v1/admin/"):
+        record = seed_certificate(world, ["again.example.org"])
+        run = revoke(run_playbook, serial_numbers=[serial_of(record)])
+    else:
+        run = revoke_by_transaction(run_playbook, accepted_ssl_request(world, ["again.example.org"]))
+    assert "Traceback" not in run.output
+    assert run.outcome["certificates"][0]["result"] == result
+    assert (run.returncode == 0) is (result == "already_revoked")
+    assert run.outcome["changed"] is False
+    assert [entry["path"] for entry in revoke_posts(run)] == [path]
+
+
 @pytest.mark.parametrize("hint", ["field", "flags"])
 def test_issuance_hints(world, run_playbook, hint):
     world.control.settings(issuance_hint=hint)
@@ -284,8 +305,65 @@ def test_approver_revokes_by_transaction(world, run_playbook, kind):
     second = run_playbook(REVOKE, extra=extra, api_key=key)
     assert second.outcome["changed"] is False
     assert revoke_posts(second) == []
+    check = run_playbook(REVOKE, extra=extra, api_key=key, check=True)
+    assert check.returncode == 0, check.output
+    assert check.outcome["changed"] is False
+    assert check.outcome["certificates"][0]["result"] == "already_revoked"
+    assert len(revoke_posts(first) + revoke_posts(second) + revoke_posts(check)) == 1
     other_role = run_playbook(REVOKE, extra=extra, api_key=APPROVER_KEY if kind != "ssl" else ADMIN_KEY)
     assert other_role.returncode != 0
+
+
+APPROVER_REVOKE = "/cm/v1/enterprise/revoke/ssl"
+
+
+def accepted_ssl_request(world, names):
+    """Seed an SSL request and accept it through the API, so that it has a certificate."""
+    transaction_id = seed_request(world, names)
+    response = requests.post(
+        f"{world.simulator.url}/cm/v1/enterprise/accept/ssl",
+        json={"transactionId": transaction_id, "message": ""},
+        headers={"X-API-Key": APPROVER_KEY},
+        verify=world.simulator.tls_ca,
+        timeout=30,
+    )
+    response.raise_for_status()
+    return transaction_id
+
+
+def revoke_by_transaction(run_playbook, transaction_id, check=False):
+    extra = {"transaction_ids": [transaction_id], "certificate_type": "ssl"}
+    return run_playbook(REVOKE, extra=extra, api_key=APPROVER_KEY, check=check)
+
+
+@pytest.mark.parametrize("status", [400, 403, 500])
+def test_approver_revoke_rejected_with_json_error(world, run_playbook, status):
+    transaction_id = accepted_ssl_request(world, ["refused.example.org"])
+    world.control.add_fault(APPROVER_REVOKE, "status", method="POST", status=status,
+                            body='{"message": "Revocation refused for testing"}', content_type="application/json")
+    run = revoke_by_transaction(run_playbook, transaction_id)
+    assert run.returncode != 0
+    assert "Traceback" not in run.output
+    assert "Revocation refused for testing" in run.outcome["msg"]
+    assert run.outcome["changed"] is False
+    assert run.outcome["certificates"][0]["result"] == "failed"
+    assert len(revoke_posts(run)) == 1
+    assert_no_key(run)
+
+
+def test_approver_lost_response_rereads(world, run_playbook):
+    transaction_id = accepted_ssl_request(world, ["lost.example.org"])
+    world.control.add_fault(APPROVER_REVOKE, "drop_after", method="POST")
+    run = revoke_by_transaction(run_playbook, transaction_id)
+    assert run.returncode == 0, run.output
+    assert run.outcome["changed"] is True
+    assert run.outcome["certificates"][0]["result"] == "revoked"
+    assert [entry["status"] for entry in revoke_posts(run)] == [None]
+    post_index = run.log.index(revoke_posts(run)[0])
+    assert run.log[post_index + 1]["path"] == f"/cm/v1/enterprise/requests/ssl/id/{transaction_id}"
+    assert "so the revoke took effect" in run.output
+    serial = run.outcome["certificates"][0]["serial_number"]
+    assert world.control.certificate_state(serial)["status"] == "revoked"
 
 
 # harica_certificate_info

@@ -7,7 +7,10 @@ import datetime
 import pytest
 
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import (
+    HaricaAPIError,
+    HaricaAuthError,
     HaricaConnectionError,
+    HaricaNotFoundError,
     HaricaServerError,
 )
 from ansible_collections.harica.certmanager.plugins.modules import harica_certificate_revoke
@@ -17,6 +20,8 @@ from ansible_collections.harica.certmanager.tests.unit.utils.fake_api import raw
 from ansible_collections.harica.certmanager.tests.unit.utils.module_runner import run_module
 
 SINGLE = "/cm/v1/admin/revoke/single"
+APPROVER_SSL = "/cm/v1/enterprise/revoke/ssl"
+ALREADY_REVOKED_MESSAGE = "The certificate has already been revoked"
 
 
 def run(api, **args):
@@ -210,6 +215,24 @@ def test_server_success_for_already_revoked(api):
     assert results(outcome) == {"A1": "revoked"}
 
 
+def _rejection_error(status, path, message=ALREADY_REVOKED_MESSAGE):
+    """Build the error that the client raises when a POST is rejected with this status."""
+    kinds = {401: HaricaAuthError, 403: HaricaAuthError, 404: HaricaNotFoundError}
+    error_class = kinds.get(status, HaricaAPIError)
+    return error_class(f"Failed: HTTP {status}: {message}.", method="POST", path=path, status=status,
+                       server_message=message)
+
+
+@pytest.mark.parametrize("status, result", [(400, "already_revoked"), (409, "already_revoked"), (401, "failed"),
+                                            (403, "failed"), (404, "failed")])
+def test_already_revoked_by_status(api, status, result):
+    api.fail_next("POST", SINGLE, _rejection_error(status, SINGLE))
+    outcome = run(api, serial_numbers=["A1"])
+    assert results(outcome) == {"A1": result}
+    assert outcome.failed is (result == "failed")
+    assert outcome.result["changed"] is False
+    assert len(api.posts) == 1
+
 def _stale_lists(api):
     """Serve records that still show the certificate valid, as a lagging list would."""
     original = type(api).get_json.__get__(api)
@@ -292,6 +315,56 @@ def test_transaction_ids_use_approver_path():
     again = run(api, transaction_ids=["t1"], certificate_type="ssl")
     assert again.result["changed"] is False
     assert len(api.posts) == 1
+
+
+def _completed_request_api():
+    chain = make_chain(("app.example.org",), serial=0x77, not_after=datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc))
+    completed = raw_request("t1", "Completed", certificate=chain.leaf_pem, pemBundle=openssl_bundle(chain))
+    return FakeCertificateAPI(requests=[completed])
+
+
+def _by_transaction(outcome):
+    return {record["transaction_id"]: record["result"] for record in outcome.result["certificates"]}
+
+
+@pytest.mark.parametrize("status, result", [(400, "already_revoked"), (409, "already_revoked"), (403, "failed")])
+def test_approver_already_revoked_answer(status, result):
+    api = _completed_request_api()
+    api.fail_next("POST", APPROVER_SSL, _rejection_error(status, APPROVER_SSL))
+    outcome = run(api, transaction_ids=["t1"], certificate_type="ssl")
+    assert _by_transaction(outcome) == {"t1": result}
+    assert outcome.failed is (result == "failed")
+    assert outcome.result["changed"] is False
+    assert len(api.posts) == 1
+
+
+@pytest.mark.parametrize("status", [400, 403, 500])
+def test_approver_revoke_rejected(status):
+    api = _completed_request_api()
+    error = _rejection_error(status, APPROVER_SSL, "Revocation refused for testing")
+    if status == 500:
+        error = HaricaServerError(error.message, method="POST", path=APPROVER_SSL, status=500,
+                                  server_message=error.server_message, outcome_unknown=True)
+    api.fail_next("POST", APPROVER_SSL, error)
+    outcome = run(api, transaction_ids=["t1"], certificate_type="ssl")
+    assert outcome.failed
+    assert _by_transaction(outcome) == {"t1": "failed"}
+    assert "Revocation refused for testing" in outcome.result["msg"]
+    assert outcome.result["changed"] is False
+    assert len(api.posts) == 1
+
+
+def test_approver_lost_response_rereads():
+    api = _completed_request_api()
+    dropped = HaricaConnectionError("dropped.", method="POST", path=APPROVER_SSL, outcome_unknown=True)
+    api.fail_next("POST", APPROVER_SSL, dropped, apply_first=True)
+    outcome = run(api, transaction_ids=["t1"], certificate_type="ssl")
+    assert not outcome.failed, outcome.result
+    assert _by_transaction(outcome) == {"t1": "revoked"}
+    assert outcome.result["changed"] is True
+    assert len(api.posts) == 1
+    assert [call[1] for call in api.calls].count("/cm/v1/enterprise/requests/ssl/id/t1") == 2
+    assert any("took effect" in warning for warning in outcome.result["warnings"])
 
 
 def test_transaction_ids_need_type():
