@@ -18,6 +18,7 @@ import re
 import stat
 import typing as t
 import zipfile
+import zlib
 
 from ansible_collections.harica.certmanager.plugins.module_utils._der import ber_to_der
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaError
@@ -32,6 +33,11 @@ if HAS_CRYPTOGRAPHY:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
+try:
+    from lzma import LZMAError
+except ImportError:  # pragma: no cover - Python built without lzma; zipfile then raises RuntimeError
+    LZMAError = RuntimeError
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import Row
 
@@ -41,6 +47,15 @@ ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 # A certificate file of a bulk zip is a few kilobytes; far larger is a fault or an attack.
 MAX_MEMBER_BYTES = 1024 * 1024
+# The compression methods that Python's zipfile can read (stored, deflate, bzip2, LZMA).
+READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+# The exceptions that zipfile raises for an archive or member it cannot read: BadZipFile
+# for a bad header or CRC, RuntimeError for a missing decompressor, and zlib.error,
+# OSError (from bz2), LZMAError, EOFError or ValueError for corrupt compressed data.
+_UNREADABLE = (zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError, zlib.error, LZMAError)
+# General purpose flag bits of a zip entry (PKWARE APPNOTE, section 4.4.4).
+_FLAG_ENCRYPTED = 0x1
+_FLAG_UTF8_NAME = 0x800
 
 # "<index>.<FriendlyName>.<ext>"; the index is optional, because only public client code
 # shows it.
@@ -49,6 +64,11 @@ _MEMBER = re.compile(r"^(?:(?P<index>\d+)\.)?(?P<name>.+)\.(?P<ext>p7b|p7c|p12|p
 
 class NotAZipError(HaricaError):
     """The upload's response is not a zip, so no certificate file arrived."""
+
+
+class EmptyAnswerError(NotAZipError):
+    """The upload's response carries no certificate (an empty body or an empty zip), so
+    whether HARICA issued anything is unknown."""
 
 
 class ZipCheckError(HaricaError):
@@ -70,7 +90,7 @@ def check_response(body: bytes, content_type: str) -> None:
     """Raise NotAZipError unless the response is a non-empty zip, by content type and signature."""
     lowered = content_type.split(";", 1)[0].strip().lower()
     if not body:
-        raise NotAZipError("The upload returned an empty body instead of a zip.")
+        raise EmptyAnswerError("The upload returned an empty body instead of a zip.")
     if body.startswith(ZIP_SIGNATURES) and (not lowered or lowered in ZIP_CONTENT_TYPES):
         return
     message = server_message(body, content_type)
@@ -92,47 +112,75 @@ def _json_text(body: bytes) -> str:
 
 
 def read_zip(body: bytes, rows: t.Sequence[Row]) -> dict[int, Delivery]:
-    """Check every member of the zip and return one delivery per row number."""
+    """Check every member of the zip and return one delivery per row number.
+
+    Raise EmptyAnswerError for a zip without members and ZipCheckError for any other
+    problem, including a member that zipfile cannot read.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise ZipCheckError(f"The zip is damaged: {exc}.") from None
+    except _UNREADABLE as exc:
+        raise ZipCheckError(f"The zip is damaged: {_reason(exc)}.") from None
     if not members:
-        raise NotAZipError("The upload returned an empty zip, so no certificate arrived.")
+        raise EmptyAnswerError("The upload returned an empty zip, so no certificate arrived.")
     if len(members) > len(rows):
         raise ZipCheckError(f"The zip holds {len(members)} files for {len(rows)} rows.")
     by_name = {row.friendly_name.lower(): row for row in rows}
     deliveries: dict[int, Delivery] = {}
     seen: set[str] = set()
     for info in members:
-        _check_member(info, seen)
-        row = _row_for(info.filename, by_name)
+        name = member_name(info)
+        _check_member(info, name, seen)
+        row = _row_for(name, by_name)
         if row.number in deliveries:
             raise ZipCheckError(f"Two files of the zip match row {row.number}: {deliveries[row.number].member}"
-                                f" and {info.filename}.")
-        deliveries[row.number] = _delivery(row, info, _read_member(archive, info))
+                                f" and {name}.")
+        deliveries[row.number] = _delivery(row, name, _read_member(archive, info, name))
     missing = [row.number for row in rows if row.number not in deliveries]
     if missing:
         raise ZipCheckError(f"The zip holds no file for the rows {missing}.")
     return deliveries
 
 
-def _check_member(info: zipfile.ZipInfo, seen: set[str]) -> None:
-    name = info.filename
+def member_name(info: zipfile.ZipInfo) -> str:
+    """Return a member's name, read as UTF-8 also when the zip does not set the UTF-8 flag.
+
+    zipfile reads a name without the flag as code page 437 (PKWARE APPNOTE, appendix D),
+    but a writer may store UTF-8 names without setting it. A name that is not valid UTF-8
+    stays as zipfile read it.
+    """
+    if info.flag_bits & _FLAG_UTF8_NAME:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).rstrip(".") or type(exc).__name__
+
+
+def _check_member(info: zipfile.ZipInfo, name: str, seen: set[str]) -> None:
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
         raise ZipCheckError(f"The zip member {name!r} has an absolute path.")
+    if info.is_dir():
+        raise ZipCheckError(f"The zip member {name!r} is a directory.")
     if ".." in parts or len(parts) > 1:
         raise ZipCheckError(f"The zip member {name!r} has a directory part; only plain file names are accepted.")
     if stat.S_ISLNK(info.external_attr >> 16):
         raise ZipCheckError(f"The zip member {name!r} is a symbolic link.")
-    if info.is_dir():
-        raise ZipCheckError(f"The zip member {name!r} is a directory.")
     if name.lower() in seen:
-        raise ZipCheckError(f"The zip holds two members named {name!r}.")
+        raise ZipCheckError(f"The zip contains two members named {name!r}, without regard to case.")
     if info.file_size > MAX_MEMBER_BYTES:
         raise ZipCheckError(f"The zip member {name!r} has {info.file_size} bytes, more than {MAX_MEMBER_BYTES}.")
+    if info.flag_bits & _FLAG_ENCRYPTED:
+        raise ZipCheckError(f"The zip member {name!r} is encrypted, so it cannot be read and checked.")
+    if info.compress_type not in READABLE_METHODS:
+        raise ZipCheckError(f"The zip member {name!r} uses compression method {info.compress_type}, which the"
+                            " module cannot read.")
     seen.add(name.lower())
 
 
@@ -148,27 +196,34 @@ def _row_for(name: str, by_name: t.Mapping[str, Row]) -> Row:
     return next(iter(candidates.values()))
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    # The size in the central directory can be wrong, so the read is bounded anyway.
-    with archive.open(info) as handle:
-        data = handle.read(MAX_MEMBER_BYTES + 1)
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
+    # The sizes in the central directory can be wrong, so the read is bounded anyway and its
+    # length compared with the declared size. zipfile stops at the declared size, so data
+    # that expands beyond it (a zip bomb) fails the CRC check instead of filling memory.
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(MAX_MEMBER_BYTES + 1)
+    except _UNREADABLE as exc:
+        raise ZipCheckError(f"The zip member {name!r} cannot be read: {_reason(exc)}.") from None
     if len(data) > MAX_MEMBER_BYTES:
-        raise ZipCheckError(f"The zip member {info.filename!r} is larger than {MAX_MEMBER_BYTES} bytes.")
+        raise ZipCheckError(f"The zip member {name!r} is larger than {MAX_MEMBER_BYTES} bytes.")
+    if len(data) != info.file_size:
+        raise ZipCheckError(f"The zip member {name!r} declares {info.file_size} bytes but contains {len(data)}.")
     return data
 
 
-def _delivery(row: Row, info: zipfile.ZipInfo, data: bytes) -> Delivery:
-    extension = info.filename.rsplit(".", 1)[1].lower()
+def _delivery(row: Row, name: str, data: bytes) -> Delivery:
+    extension = name.rsplit(".", 1)[1].lower()
     if extension in ("p12", "pfx"):
         if row.uses_csr:
-            raise ZipCheckError(f"The zip member {info.filename!r} is a PKCS#12 file, but row {row.number} sent a CSR.")
-        leaf, chain, pkcs12_data = _open_pkcs12(row, info.filename, data)
+            raise ZipCheckError(f"The zip member {name!r} is a PKCS#12 file, but row {row.number} sent a CSR.")
+        leaf, chain, pkcs12_data = _open_pkcs12(row, name, data)
         details = certificate_details(leaf)
     else:
-        leaf, chain, details = _open_pkcs7(info.filename, data, row)
+        leaf, chain, details = _open_pkcs7(name, data, row)
         pkcs12_data = None
-    _confirm(row, info.filename, leaf, details)
-    return Delivery(row, info.filename, leaf, chain, pkcs12_data, details)
+    _confirm(row, name, leaf, details)
+    return Delivery(row, name, leaf, chain, pkcs12_data, details)
 
 
 def _open_pkcs12(row: Row, name: str, data: bytes) -> tuple[str, list[str], bytes]:
@@ -221,9 +276,12 @@ def _pem(certificate: t.Any) -> str:
 
 __all__ = (
     "MAX_MEMBER_BYTES",
+    "READABLE_METHODS",
     "Delivery",
+    "EmptyAnswerError",
     "NotAZipError",
     "ZipCheckError",
     "check_response",
+    "member_name",
     "read_zip",
 )

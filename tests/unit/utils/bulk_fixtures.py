@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import struct
 import typing as t
 import zipfile
 
@@ -86,16 +87,69 @@ def certificate_pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
-def make_zip(members: t.Sequence[tuple[str, bytes]], *, symlink: str | None = None) -> bytes:
+def make_zip(members: t.Sequence[tuple[str, bytes]], *, symlink: str | None = None,
+             compression: int = zipfile.ZIP_STORED, utf8_flag: bool = True) -> bytes:
+    """Return a zip of the members. Without ``utf8_flag``, non-ASCII names are stored as
+    UTF-8 bytes with the UTF-8 flag cleared, as a writer that leaves the flag unset does."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         for name, data in members:
             archive.writestr(name, data)
         if symlink is not None:
             info = zipfile.ZipInfo(symlink)
             info.external_attr = (0o120777 << 16)
             archive.writestr(info, "/etc/passwd")
-    return buffer.getvalue()
+    body = buffer.getvalue()
+    if not utf8_flag:
+        for member in range(len(members)):
+            body = patch_member(body, member, flags_clear=0x800)
+    return body
+
+
+# Offsets in a local file header and in a central directory header (PKWARE APPNOTE,
+# sections 4.3.7 and 4.3.12) of the fields that patch_member changes.
+_LOCAL = {"flags": 6, "method": 8, "crc": 14, "size": 22}
+_CENTRAL = {"flags": 8, "method": 10, "crc": 16, "size": 24}
+
+
+def patch_member(body: bytes, member: int, *, flags_set: int = 0, flags_clear: int = 0, method: int | None = None,
+                 crc_xor: int = 0, size: int | None = None) -> bytes:
+    """Change fields of the ``member``-th entry in both its local and its central header."""
+    data = bytearray(body)
+    central = list(_offsets(data, b"PK\x01\x02"))[member]
+    local = struct.unpack_from("<I", data, central + 42)[0]
+    for start, fields in ((local, _LOCAL), (central, _CENTRAL)):
+        flags = struct.unpack_from("<H", data, start + fields["flags"])[0]
+        struct.pack_into("<H", data, start + fields["flags"], (flags | flags_set) & ~flags_clear)
+        if method is not None:
+            struct.pack_into("<H", data, start + fields["method"], method)
+        crc = struct.unpack_from("<I", data, start + fields["crc"])[0]
+        struct.pack_into("<I", data, start + fields["crc"], crc ^ crc_xor)
+        if size is not None:
+            struct.pack_into("<I", data, start + fields["size"], size)
+    return bytes(data)
+
+
+def _offsets(data: bytes, signature: bytes) -> t.Iterator[int]:
+    start = data.find(signature)
+    while start != -1:
+        yield start
+        start = data.find(signature, start + 1)
+
+
+def member_size(body: bytes, member: int) -> int:
+    return zipfile.ZipFile(io.BytesIO(body)).infolist()[member].file_size
+
+
+# Ways to damage the first member of a zip, with a phrase of the message they cause.
+DAMAGES: dict[str, tuple[t.Callable[[bytes], bytes], str]] = {
+    "bad-crc": (lambda body: patch_member(body, 0, crc_xor=0xFFFFFFFF), "Bad CRC-32"),
+    "encrypted": (lambda body: patch_member(body, 0, flags_set=0x1), "is encrypted"),
+    "unknown-compression": (lambda body: patch_member(body, 0, method=97), "compression method 97"),
+    "truncated": (lambda body: body[: len(body) // 2], "The zip is damaged"),
+    "size-above-content": (lambda body: patch_member(body, 0, size=member_size(body, 0) + 1), "declares"),
+    "size-below-content": (lambda body: patch_member(body, 0, size=member_size(body, 0) - 1), "Bad CRC-32"),
+}
 
 
 def ber_indefinite(der: bytes) -> bytes:

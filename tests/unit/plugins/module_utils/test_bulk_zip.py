@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import zipfile
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -12,6 +15,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows impo
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_zip import (
     MAX_MEMBER_BYTES,
+    EmptyAnswerError,
     NotAZipError,
     ZipCheckError,
     check_response,
@@ -19,6 +23,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._bulk_zip impor
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._der import ber_to_der
 from ansible_collections.harica.certmanager.tests.unit.utils.bulk_fixtures import (
+    DAMAGES,
     BulkCA,
     ber_indefinite,
     certificate_pem,
@@ -105,8 +110,44 @@ def test_read_zip_ber_indefinite(material):
 
 
 def test_empty_zip_is_not_a_zip(material):
-    with pytest.raises(NotAZipError, match="empty zip"):
+    with pytest.raises(EmptyAnswerError, match="empty zip"):
         read_zip(make_zip([]), material["rows"])
+
+
+def test_empty_body_is_empty_answer():
+    with pytest.raises(EmptyAnswerError, match="empty body"):
+        check_response(b"", "application/zip")
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED], ids=["stored", "deflated"])
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_unreadable_member(material, damage, compression):
+    change, phrase = DAMAGES[damage]
+    body = change(make_zip(good_members(material), compression=compression))
+    with pytest.raises(ZipCheckError, match=phrase):
+        read_zip(body, material["rows"])
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                                         zipfile.ZIP_LZMA], ids=["stored", "deflated", "bzip2", "lzma"])
+def test_damaged_zip_raises_only_check_errors(material, compression):
+    """Random byte changes give a delivery or a ZipCheckError, never another exception."""
+    body = make_zip(good_members(material), compression=compression)
+    generator = random.Random(compression)
+    outcomes = set()
+    for _trial in range(400):
+        damaged = bytearray(body)
+        for _change in range(generator.randint(1, 3)):
+            damaged[generator.randrange(len(damaged))] = generator.randrange(256)
+        try:
+            read_zip(bytes(damaged), material["rows"])
+        except ZipCheckError:
+            outcomes.add("check")
+        except EmptyAnswerError:
+            outcomes.add("empty")
+        else:
+            outcomes.add("read")
+    assert "check" in outcomes
 
 
 @pytest.mark.parametrize(
@@ -116,6 +157,9 @@ def test_empty_zip_is_not_a_zip(material):
         ("/tmp/ana@example.org.p7b", "absolute path"),
         ("C:ana@example.org.p7b", "absolute path"),
         ("a/ana@example.org.p7b", "directory part"),
+        ("a\\ana@example.org.p7b", "directory part"),
+        ("..\\..\\ana@example.org.p7b", "directory part"),
+        ("\\tmp\\ana@example.org.p7b", "absolute path"),
         ("1.*.example.org.p7b", "matches no row"),
         ("readme.txt", "not a .p7b or .p12 file"),
     ],
@@ -129,6 +173,39 @@ def test_unsafe_or_unknown_member(material, name, phrase):
 def test_symlink_member(material):
     with pytest.raises(ZipCheckError, match="symbolic link"):
         read_zip(make_zip(good_members(material)[:1], symlink="2.bo@example.org.p12"), material["rows"])
+
+
+def test_directory_member(material):
+    members = [("1.ana@example.org.p7b/", b""), good_members(material)[1]]
+    with pytest.raises(ZipCheckError, match="is a directory"):
+        read_zip(make_zip(members), material["rows"])
+
+
+def test_two_members_match_one_row(material):
+    members = [("1.ana@example.org.p7b", material["ana_p7b"]), ("ana@example.org.p7b", material["ana_p7b"])]
+    with pytest.raises(ZipCheckError, match="Two files of the zip match row 1: 1.ana@example.org.p7b and"
+                                            " ana@example.org.p7b"):
+        read_zip(make_zip(members), material["rows"])
+
+
+def test_names_differing_in_case(material):
+    members = [("1.ana@example.org.p7b", material["ana_p7b"]), ("1.ANA@example.org.p7b", material["ana_p7b"])]
+    with pytest.raises(ZipCheckError, match="two members named '1.ANA@example.org.p7b', without regard to case"):
+        read_zip(make_zip(members), material["rows"])
+
+
+@pytest.mark.parametrize("utf8_flag", [True, False], ids=["flagged", "unflagged"])
+def test_non_ascii_friendly_name(material, utf8_flag):
+    rows = rows_from_entries([{"email": "ana@example.org", "csr": make_csr("ana@example.org")[0]},
+                              {"email": "bo@example.org", "friendly_name": "Εργαστήριο Βο",
+                               "pickup_password": PASSWORD}])
+    validate_rows(rows, "smime", None)
+    assign_friendly_names(rows)
+    rows[0].public_key = material["rows"][0].public_key
+    members = [good_members(material)[0], ("2.Εργαστήριο Βο.p12", material["bo_p12"])]
+    deliveries = read_zip(make_zip(members, utf8_flag=utf8_flag), rows)
+    assert deliveries[2].member == "2.Εργαστήριο Βο.p12"
+    assert deliveries[2].pkcs12 == material["bo_p12"]
 
 
 def test_duplicate_member(material):
