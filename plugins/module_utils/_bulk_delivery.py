@@ -13,10 +13,10 @@ happens only when the content changes.
 from __future__ import annotations
 
 import os
-import re
 import time
 import typing as t
 
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import safe_email
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_zip import Delivery
 from ansible_collections.harica.certmanager.plugins.module_utils._files import write_file
 
@@ -26,18 +26,12 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import Row
 
 PRIVATE_MODE = "0600"
-_UNSAFE = re.compile(r"[^a-z0-9._@+-]")
 
 
 class Outcome(t.NamedTuple):
     result: str
     files: list[str]
     detail: str | None
-
-
-def safe_email(email: str) -> str:
-    """Return an email address as a file name: lower case, unsafe characters replaced."""
-    return _UNSAFE.sub("_", email.lower()).lstrip(".") or "row"
 
 
 class Deliverer:

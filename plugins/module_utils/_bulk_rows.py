@@ -69,11 +69,19 @@ PROFILES: dict[str, dict[str, Profile]] = {
 DEFAULT_PROFILES = {"smime": "email_only", "clientauth": "client_authentication_iv"}
 
 FRIENDLY_NAME_MAX = 85
-_EMAIL = re.compile(r"^[^@\s,;<>()]+@[^@\s,;<>()]+\.[^@\s,;<>()]+$")
+# An address as RFC 5321 (section 4.1.2) writes it without quotes: a local part of atoms
+# joined by single dots, and a domain of labels that neither start nor end with a hyphen.
+# Characters above ASCII are accepted in both, as RFC 6531 allows. The module also
+# requires two labels or more, because a certificate names a public domain.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010FFFF]+"
+_LABEL = r"[A-Za-z0-9\u0080-\U0010FFFF](?:[A-Za-z0-9\-\u0080-\U0010FFFF]*[A-Za-z0-9\u0080-\U0010FFFF])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 _SEVERAL = re.compile(r"[,;\s]")
 # Characters replaced by "-" in a friendly name, because HARICA names zip members after it:
 # path separators, characters that file systems reject, and control characters.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?<>|]')
+# Characters replaced by "_" in the file names made from an email address.
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^a-z0-9._@+-]")
 
 
 class Row:
@@ -109,6 +117,15 @@ class Row:
         return self.csr_pem is not None
 
 
+def safe_email(email: str) -> str:
+    """Return an email address as a file name: lower case, unsafe characters replaced.
+
+    The name has no path separator and no leading dot, so it is always one entry of the
+    directory it is joined to, never ``.``, ``..`` or a path outside it.
+    """
+    return _UNSAFE_IN_FILE_NAME.sub("_", email.lower()).lstrip(".") or "row"
+
+
 def _text(value: t.Any) -> str | None:
     if value is None:
         return None
@@ -128,15 +145,7 @@ def rows_from_csv(path: str) -> list[Row]:
 
     Rows are numbered as a spreadsheet shows them: the header is row 1.
     """
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            records = list(csv.reader(handle))
-    except OSError as exc:
-        raise HaricaInputError(f"Cannot read csv_path {path}: {exc.strerror}.") from None
-    except UnicodeDecodeError as exc:
-        raise HaricaInputError(f"csv_path {path} is not UTF-8 (byte {exc.start}): save it as CSV UTF-8.") from None
-    except csv.Error as exc:
-        raise HaricaInputError(f"csv_path {path} is not a valid CSV file: {exc}.") from None
+    records = _read_records(path)
     if not records:
         raise HaricaInputError(f"csv_path {path} is empty: it needs the header {','.join(CSV_HEADER)}.")
     keys = _csv_keys(records[0], path)
@@ -149,6 +158,52 @@ def rows_from_csv(path: str) -> list[Row]:
             raise HaricaInputError(f"csv_path {path}, row {index}: more values than the header has columns.")
         rows.append(Row(index, {key: cell for key, cell in zip(keys, record) if key}, from_csv=True))
     return rows
+
+
+def _read_records(path: str) -> list[list[str]]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise HaricaInputError(f"Cannot read csv_path {path}: {exc.strerror}.") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HaricaInputError(_not_utf8_message(path, data, exc.start)) from None
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise HaricaInputError(f"csv_path {path} is not a valid CSV file: {exc}.") from None
+
+
+def _not_utf8_message(path: str, data: bytes, offset: int) -> str:
+    """Name the row and column of the first text that is not UTF-8.
+
+    Latin-1 reads every byte as one character and keeps the ASCII quotes, commas and line
+    ends of the CSV, so parsing the bytes as Latin-1 gives the same rows and cells. A
+    UTF-8 sequence never spans a separator, so the first cell that is not UTF-8 contains
+    the byte at ``offset``.
+    """
+    fix = 'Save the file as "CSV UTF-8".'
+    try:
+        records = list(csv.reader(io.StringIO(data.decode("latin-1"), newline="")))
+    except csv.Error:
+        records = []
+    cells = [[_utf8_or_none(cell) for cell in record] for record in records]
+    header = [(cell or "").lstrip("\ufeff").strip() for cell in (cells[0] if cells else [])]
+    for number, record in enumerate(cells, start=1):
+        if None in record:
+            position = record.index(None)
+            column = header[position] if position < len(header) and header[position] else f"column {position + 1}"
+            return f"csv_path {path}, row {number}, {column}: the text is not UTF-8 (byte {offset}). {fix}"
+    return f"csv_path {path} is not UTF-8 (byte {offset}). {fix}"
+
+
+def _utf8_or_none(latin1_text: str) -> str | None:
+    try:
+        return latin1_text.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _csv_keys(header: t.Sequence[str], path: str) -> list[str | None]:
@@ -213,7 +268,7 @@ def _check_emails(row: Row, problems: RowProblems) -> None:
         if _SEVERAL.search(value):
             problems.add(row, field, f"{value!r} holds several addresses; a row has at most three, one per"
                                      " email, email2 and email3")
-        elif not _EMAIL.match(value):
+        elif not _EMAIL.fullmatch(value):
             problems.add(row, field, f"{value!r} is not an email address")
     if len(set(row.emails)) != len(row.emails):
         problems.add(row, "email2", "repeats an address of the same row")
@@ -282,14 +337,22 @@ def _check_friendly_name(row: Row, problems: RowProblems) -> None:
 
 def _check_duplicates(rows: t.Sequence[Row], certificate_type: str, problems: RowProblems) -> None:
     first_row: dict[str, int] = {}
+    first_file: dict[str, int] = {}
     for row in rows:
         if not row.email:
             continue
         if row.email in first_row:
             problems.add(row, "email", f"{row.email} is also in row {first_row[row.email]}; a person gets one"
                                        f" {certificate_type} certificate per upload")
+            continue
+        first_row[row.email] = row.number
+        # Different addresses can give the same file name, and a row must not overwrite another's key.
+        stem = safe_email(row.email)
+        if stem in first_file:
+            problems.add(row, "email", f"{row.email} gets the same file names in dest as row {first_file[stem]}"
+                                       f" ({stem}.{certificate_type}.*); give one of the rows another address")
         else:
-            first_row[row.email] = row.number
+            first_file[stem] = row.number
 
 
 def server_row_errors(document: t.Any, batch: t.Sequence[Row]) -> dict[int, str]:
@@ -371,6 +434,7 @@ __all__ = (
     "build_csv",
     "rows_from_csv",
     "rows_from_entries",
+    "safe_email",
     "server_row_errors",
     "validate_rows",
 )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import (
+    Row,
     assign_friendly_names,
     build_csv,
     rows_from_csv,
     rows_from_entries,
+    safe_email,
     validate_rows,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
@@ -73,12 +79,35 @@ def test_spreadsheet_csv_gives_same_bytes(tmp_path):
     assert from_csv == from_entries
 
 
-def test_csv_is_utf8_whatever_locale(monkeypatch):
-    monkeypatch.setenv("LANG", "C")
-    monkeypatch.setenv("LC_ALL", "C")
-    data = build_csv(prepared(rows_from_entries(ENTRIES)), "smime")
-    assert "Παπαδοπούλου".encode("utf-8") in data
-    assert not data.startswith(b"\xef\xbb\xbf")
+# Builds the CSV from entries given as JSON and from a CSV file, in a process whose
+# locale is not UTF-8, and prints the bytes as hex with the locale's encoding.
+LOCALE_SCRIPT = """
+import json, locale, sys
+from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_rows as rows_
+
+def upload(rows):
+    rows_.validate_rows(rows, "smime", None)
+    rows_.assign_friendly_names(rows)
+    return rows_.build_csv(rows, "smime").hex()
+
+print(json.dumps({"encoding": locale.getpreferredencoding(False),
+                  "entries": upload(rows_.rows_from_entries(json.loads(sys.argv[1]))),
+                  "csv": upload(rows_.rows_from_csv(sys.argv[2]))}))
+"""
+
+
+def test_csv_is_utf8_whatever_locale(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("LC_", "LANG"))}
+    # Without the last two, Python 3.7 and later switch a C locale to UTF-8 by themselves.
+    environment.update({"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0",
+                        "PYTHONPATH": os.pathsep.join(sys.path)})
+    completed = subprocess.run([sys.executable, "-c", LOCALE_SCRIPT, json.dumps(ENTRIES), spreadsheet_csv(tmp_path)],
+                               capture_output=True, env=environment, check=False)
+    assert completed.returncode == 0, completed.stderr.decode("utf-8", errors="replace")
+    built = json.loads(completed.stdout)
+    assert "utf" not in built["encoding"].lower().replace("-", "")
+    assert bytes.fromhex(built["entries"]) == golden("upload.csv")
+    assert bytes.fromhex(built["csv"]) == golden("upload.csv")
 
 
 def test_csv_layout():
@@ -112,11 +141,25 @@ def test_csv_unknown_column(tmp_path):
         rows_from_csv(str(path))
 
 
-def test_csv_not_utf8(tmp_path):
-    path = tmp_path / "latin1.csv"
-    path.write_bytes("Email,GivenName\r\na@example.org,Jos\xe9\r\n".encode("latin-1"))
-    with pytest.raises(HaricaInputError, match="is not UTF-8"):
+@pytest.mark.parametrize(
+    "data, where",
+    [
+        ("Email,GivenName\r\na@example.org,Jos\xe9\r\n".encode("latin-1"), "row 2, GivenName"),
+        (b"\xef\xbb\xbfEmail,GivenName,Surname\r\n"
+         b"a@example.org,\"Two\r\nlines\",Smith\r\n"
+         b"b@example.org,Ana,Mu\xf1oz\r\n", "row 3, Surname"),
+        (b"Email,Given\xe9\r\na@example.org,Ana\r\n", "row 1, column 2"),
+        (b"Email\r\na@example.org,x\x80\r\n", "row 2, column 2"),
+    ],
+    ids=["latin-1", "after-multiline-cell", "header", "beyond-header"],
+)
+def test_csv_not_utf8(tmp_path, data, where):
+    path = tmp_path / "encoded.csv"
+    path.write_bytes(data)
+    with pytest.raises(HaricaInputError) as info:
         rows_from_csv(str(path))
+    assert f"csv_path {path}, {where}: the text is not UTF-8" in info.value.message
+    assert info.value.message.endswith('Save the file as "CSV UTF-8".')
 
 
 def test_csv_too_many_values(tmp_path):
@@ -223,3 +266,50 @@ def test_server_row_errors_map_to_rows():
     assert server_row_errors(document, rows[1:]) == {3: "Email: not in the enterprise's domains; PickupPassword: too short"}
     assert server_row_errors({"message": "no list"}, rows) == {}
     assert server_row_errors(None, rows) == {}
+
+
+# Email addresses and file names
+
+
+@pytest.mark.parametrize("email", ["../../x@example.org", ".x@example.org", "x.@example.org", "a..b@example.org",
+                                   "x@example..org", "x@-example.org", "x@example-.org", "x@example", "x@.example.org",
+                                   "x@example.org/..", "x\\y@example.org", "x\x00@example.org"])
+def test_invalid_email_rejected(email):
+    found, _message = problems([{"email": email, "pickup_password": "Secret-Pickup-1"}])
+    assert found == [{"row": 1, "field": "email", "message": f"{email!r} is not an email address"}]
+
+
+@pytest.mark.parametrize("email", ["o'brien@example.org", "first.last+tag@sub.example.org", "a/b@example.org",
+                                   "μαρία@παράδειγμα.ελ", "x@xn--hxajbheg2az3al.xn--qxam"])
+def test_valid_email_accepted(email):
+    validate_rows(rows_from_entries([{"email": email, "pickup_password": "Secret-Pickup-1"}]), "smime", None)
+
+
+@pytest.mark.parametrize("email", ["../../x@example.org", "/etc/passwd", "..", ".", "...", "a\\..\\b@x.org",
+                                   "x/../../y@example.org", "x\x00y@example.org", "Ünïcödé@example.org", ""])
+def test_safe_email_stays_in_dest(tmp_path, email):
+    name = safe_email(email)
+    assert "/" not in name
+    assert "\\" not in name
+    assert "\x00" not in name
+    assert not name.startswith(".")
+    dest = str(tmp_path)
+    deliverer = Deliverer(None, None, "smime", dest)
+    for path in deliverer.paths(Row(1, {"email": email})).values():
+        assert os.path.dirname(path) == dest
+        assert os.path.dirname(os.path.realpath(path)) == os.path.realpath(dest)
+
+
+def test_safe_email_replaces_path_characters():
+    assert safe_email("../../x@example.org") == "_.._x@example.org"
+    assert safe_email("Maria.P@Example.org") == "maria.p@example.org"
+
+
+def test_same_file_names_rejected():
+    found, _message = problems([
+        {"email": "a'b@example.org", "pickup_password": "Secret-Pickup-1"},
+        {"email": "a_b@example.org", "pickup_password": "Secret-Pickup-2"},
+    ])
+    assert found == [{"row": 2, "field": "email", "message": "a_b@example.org gets the same file names in dest as"
+                                                             " row 1 (a_b@example.org.smime.*); give one of the rows"
+                                                             " another address"}]
