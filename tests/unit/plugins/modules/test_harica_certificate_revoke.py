@@ -303,10 +303,16 @@ def test_wrong_explicit_type_fails_once(api):
 # Approver revocation
 
 
-def test_transaction_ids_use_approver_path():
-    chain = make_chain(("app.example.org",), serial=0x77, not_after=datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc))
+def _completed_request_api(*other_requests):
+    """Return an API with the completed SSL request t1, whose certificate is valid."""
+    not_after = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    chain = make_chain(("app.example.org",), serial=0x77, not_after=not_after)
     completed = raw_request("t1", "Completed", certificate=chain.leaf_pem, pemBundle=openssl_bundle(chain))
-    api = FakeCertificateAPI(requests=[completed, raw_request("t2", "Pending")])
+    return FakeCertificateAPI(requests=[completed, *other_requests])
+
+
+def test_transaction_ids_use_approver_path():
+    api = _completed_request_api(raw_request("t2", "Pending"))
     outcome = run(api, transaction_ids=["t1", "t2"], certificate_type="ssl", missing="ignore")
     assert not outcome.failed, outcome.result
     by_transaction = {record["transaction_id"]: record["result"] for record in outcome.result["certificates"]}
@@ -315,12 +321,6 @@ def test_transaction_ids_use_approver_path():
     again = run(api, transaction_ids=["t1"], certificate_type="ssl")
     assert again.result["changed"] is False
     assert len(api.posts) == 1
-
-
-def _completed_request_api():
-    chain = make_chain(("app.example.org",), serial=0x77, not_after=datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc))
-    completed = raw_request("t1", "Completed", certificate=chain.leaf_pem, pemBundle=openssl_bundle(chain))
-    return FakeCertificateAPI(requests=[completed])
 
 
 def _by_transaction(outcome):
