@@ -38,6 +38,9 @@ FAILED = "failed"
 UNKNOWN = "unknown"
 NOT_SENT = "not_sent"
 
+# The module that shows which rows have a certificate when the task cannot tell.
+INFO_MODULE = "harica.certmanager.harica_certificate_info"
+
 
 def bulk_module_kwargs() -> dict[str, t.Any]:
     """Return the AnsibleModule keyword arguments of harica_bulk_issue."""
@@ -91,6 +94,10 @@ class BulkTask:
         self.results: dict[int, dict[str, t.Any]] = {}
         self.batches: list[dict[str, t.Any]] = []
         self.batch_total = 0
+        # Failures that no row's result shows, such as a zip that could not be kept.
+        self.errors: list[str] = []
+        # Whether an upload issued certificates, or may have, whatever the rows' results.
+        self.server_changed = False
         self.deliverer = Deliverer(module, client, self.type, self.params["dest"])
 
     def run(self) -> dict[str, t.Any]:
@@ -121,10 +128,20 @@ class BulkTask:
         dest = self.params["dest"]
         if os.path.exists(dest) and not os.path.isdir(dest):
             raise HaricaError(f"dest {dest} exists and is not a directory: give the path of a directory.")
+        self._check_zip_path(dest)
         if not os.path.exists(dest) and not self.module.check_mode:
             # The directory will hold private keys, so only its owner may read it.
             os.makedirs(dest, mode=0o700)
             self.deliverer.changed = True
+
+    def _check_zip_path(self, dest: str) -> None:
+        # Checked before any upload, because a zip that cannot be kept may hold the only copy of keys.
+        zip_path = self.params["zip_path"]
+        if zip_path is None:
+            return
+        directory = os.path.dirname(os.path.abspath(zip_path))
+        if os.path.isdir(zip_path) or not (os.path.isdir(directory) or directory == os.path.abspath(dest)):
+            raise HaricaError(f"zip_path {zip_path} is invalid: give a file path in an existing directory.")
 
     def _read_rows(self) -> list[rows_.Row]:
         if self.params["entries"] is not None:
@@ -166,12 +183,19 @@ class BulkTask:
         batches = [rows[start : start + size] for start in range(0, len(rows), size)]
         self.batch_total = len(batches)
         for number, batch in enumerate(batches, start=1):
-            result = self._upload(number, batch, organization_id, index)
-            self.batches.append({"batch": number, "rows": [row.number for row in batch], "result": result})
+            try:
+                result = self._upload(number, batch, organization_id, index)
+            except (HaricaError, OSError) as exc:
+                # A failure after the upload must not lose the results of the earlier
+                # batches, so this batch is reported unknown and the module returns every row.
+                result = self._unknown_after_upload(number, batch, exc)
+            numbers = [row.number for row in batch]
+            self.batches.append({"batch": number, "rows": numbers, "result": result})
             if result != ISSUED:
+                detail = f"Not sent, because batch {number} (rows {numbers}) ended {result}; those rows say why."
                 for later in batches[number:]:
                     for row in later:
-                        self._finish(row, NOT_SENT, detail=f"Not sent, because batch {number} ended {result}.")
+                        self._finish(row, NOT_SENT, detail=detail)
                 return
 
     def _upload(self, number: int, batch: list[rows_.Row], organization_id: str, index: CertificateIndex) -> str:
@@ -191,18 +215,30 @@ class BulkTask:
         body = response.content
         try:
             zip_.check_response(body, response.headers.get("Content-Type", ""))
-        except zip_.NotAZipError as exc:
-            if not body:
-                return self._settle(batch, index, "HARICA returned 200 with an empty body")
-            return self._fail_batch(batch, exc.message)
-        try:
             deliveries = zip_.read_zip(body, batch)
+        except zip_.EmptyAnswerError as exc:
+            return self._settle(batch, index, exc.message)
+        except zip_.NotAZipError as exc:
+            return self._fail_batch(batch, exc.message)
         except zip_.ZipCheckError as exc:
-            return self._keep_unknown(number, batch, body, exc.message)
+            return self._keep_unknown(number, batch, body, f"{exc.message} Nothing was extracted.")
+        return self._deliver(number, batch, body, deliveries)
+
+    def _deliver(self, number: int, batch: list[rows_.Row], body: bytes, deliveries: dict[int, zip_.Delivery]) -> str:
+        self.server_changed = True
         for row in batch:
-            outcome = self.deliverer.from_zip(deliveries[row.number])
+            try:
+                outcome = self.deliverer.from_zip(deliveries[row.number])
+            except (HaricaError, OSError) as exc:
+                unwritten = [later for later in batch if later.number not in self.results]
+                problem = f"Writing the files of row {row.number} failed: {_error_text(exc)}"
+                return self._keep_unknown(number, unwritten, body, problem)
             self._finish(row, ISSUED, delivery=deliveries[row.number], files=outcome.files)
-        self.deliverer.keep_zip(body, self.params["zip_path"], number, self.batch_total)
+        try:
+            self.deliverer.keep_zip(body, self.params["zip_path"], number, self.batch_total)
+        except (HaricaError, OSError) as exc:
+            self.errors.append(f"Keeping the zip of batch {number} failed: {_error_text(exc)} The files of its"
+                               " rows are written.")
         return ISSUED
 
     def _fail_batch(self, batch: list[rows_.Row], message: str, row_errors: dict[int, str] | None = None) -> str:
@@ -216,26 +252,46 @@ class BulkTask:
         return FAILED
 
     def _keep_unknown(self, number: int, batch: list[rows_.Row], body: bytes, problem: str) -> str:
+        # A zip arrived, so HARICA issued certificates, although the zip cannot be used.
+        self.server_changed = True
         path = self.deliverer.keep_zip(body, self.params["zip_path"], number, self.batch_total, failed=True)
         detail = (
-            f"{problem} Nothing was extracted, so that no server-generated key is lost: the zip is kept at"
-            f" {path} (mode 0600). Check it by hand, or revoke the certificates of this batch and upload again."
+            f"{problem} The zip is kept at {path} (mode 0600), so that no server-generated key is lost. Check it"
+            " by hand, or revoke the certificates of this batch and upload again."
         )
         for row in batch:
             self._finish(row, UNKNOWN, detail=detail)
         return UNKNOWN
 
+    def _unknown_after_upload(self, number: int, batch: list[rows_.Row], exc: HaricaError | OSError) -> str:
+        detail = (
+            f"{_error_text(exc)} Batch {number} was uploaded, so HARICA may have issued its certificates. Check"
+            f" with {INFO_MODULE} which rows have one before running the task again."
+        )
+        self.server_changed = True
+        unfinished = [row for row in batch if row.number not in self.results]
+        for row in unfinished:
+            self._finish(row, UNKNOWN, detail=detail)
+        if not unfinished:
+            self.errors.append(detail)
+        return UNKNOWN
+
     def _settle(self, batch: list[rows_.Row], index: CertificateIndex, reason: str) -> str:
-        """Find out which rows of a batch whose response was lost now have certificates."""
+        """Find out which rows of a batch whose response was lost now have certificates.
+
+        ``reason`` is one or more sentences that describe how the response was lost.
+        """
+        reason = _sentence(reason)
         deadline = self.clock() + self.params["settle_timeout"]
         found: dict[int, dict[str, t.Any]] = {}
         while True:
             try:
                 fresh = CertificateIndex.read(self.client, self.type, [row.email for row in batch])
-            except HaricaAPIError as exc:
+            except HaricaError as exc:
+                self.server_changed = True
                 detail = (
-                    f"{reason}. Reading the certificates again failed too: {exc.message} Check with"
-                    " harica_certificate_info before running the task again."
+                    f"{reason} Reading the certificates again failed too: {_sentence(exc.message)} Check with"
+                    f" {INFO_MODULE} which rows have a certificate before running the task again."
                 )
                 for row in batch:
                     self._finish(row, UNKNOWN, detail=detail)
@@ -249,19 +305,22 @@ class BulkTask:
         return UNKNOWN
 
     def _settle_row(self, row: rows_.Row, certificate: dict[str, t.Any] | None, reason: str) -> None:
+        if certificate is not None:
+            self.server_changed = True
         if certificate is None:
             self._finish(row, FAILED, detail=(
-                f"Not issued: {reason}, and no certificate for {row.email} appeared within settle_timeout"
-                f" ({self.params['settle_timeout']} s). The next run uploads the row again."))
+                f"Not issued. {reason} No certificate for {row.email} appeared within settle_timeout"
+                f" ({self.params['settle_timeout']} s), so the next run uploads the row again."))
         elif row.uses_csr:
             outcome = self.deliverer.existing(row, certificate)
-            self._finish(row, ISSUED, certificate=certificate, files=outcome.files,
-                         detail=f"Issued, although {reason}; the files were downloaded by serial.")
+            self._finish(row, ISSUED, certificate=certificate, files=outcome.files, detail=(
+                f"Issued. {reason} Reading the certificates again found this row's certificate, and its files"
+                " were downloaded by serial."))
         else:
             self._finish(row, UNDELIVERED, certificate=certificate, detail=(
-                f"Issued, but {reason}, so the PKCS#12 with the key HARICA generated was lost. Revoke"
-                f" certificate {certificate['serial_number']}, then run again (only this row is issued again),"
-                " or issue with a CSR."))
+                f"Issued, but the PKCS#12 with the key HARICA generated was lost. {reason} Revoke certificate"
+                f" {certificate['serial_number']}, then run again (only this row is issued again), or issue with"
+                " a CSR."))
 
     # Reporting
 
@@ -293,14 +352,30 @@ class BulkTask:
             counts[entry["result"]] = counts.get(entry["result"], 0) + 1
             if entry["result"] == UNDELIVERED:
                 self.module.warn(f"Row {entry['row']} ({entry['email']}): {entry['detail']}")
-        changed = bool(counts.get(ISSUED)) or self.deliverer.changed
+        changed = bool(counts.get(ISSUED)) or self.deliverer.changed or self.server_changed
         summary = ", ".join(f"{count} {result}" for result, count in sorted(counts.items()))
         result = {"changed": changed, "entries": entries, "batches": self.batches, "msg": f"Rows: {summary}."}
-        if counts.get(FAILED) or counts.get(UNKNOWN) or counts.get(NOT_SENT):
-            first = next(entry for entry in entries if entry["result"] in (FAILED, UNKNOWN, NOT_SENT))
-            message = f"{result['msg']} First problem, row {first['row']} ({first['email']}): {first['detail']}"
-            raise HaricaError(message, **{key: value for key, value in result.items() if key != "msg"})
-        return result
+        problems = [entry for entry in entries if entry["result"] in (FAILED, UNKNOWN, NOT_SENT)]
+        if problems:
+            first = f"row {problems[0]['row']} ({problems[0]['email']}): {problems[0]['detail']}"
+        elif self.errors:
+            first = self.errors[0]
+        else:
+            return result
+        message = f"{result['msg']} First problem, {first}"
+        raise HaricaError(message, **{key: value for key, value in result.items() if key != "msg"})
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _error_text(exc: HaricaError | OSError) -> str:
+    if isinstance(exc, HaricaError):
+        return _sentence(exc.message)
+    where = f" ({exc.filename})" if exc.filename else ""
+    return _sentence(f"{exc.strerror or exc}{where}")
 
 
 def _timestamp(value: t.Any) -> str | None:

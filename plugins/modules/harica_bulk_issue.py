@@ -17,8 +17,11 @@ description:
   - Every row is checked before anything is sent, and every problem of every row is
     reported at once, with its row number and field.
   - An upload is never sent twice. When its outcome is lost (a timeout, a dropped
-    connection, or HARICA's empty 200 answer), the module reads the certificates again
-    for up to O(settle_timeout) seconds and reports each row as issued or not.
+    connection, a 5xx status, or HARICA's 200 response with an empty body or an empty zip),
+    the module reads the certificates again for up to O(settle_timeout) seconds and
+    reports each row as issued or not.
+  - Once an upload was sent, every failure still returns RV(entries) and RV(batches),
+    with C(changed) true when an upload issued certificates or may have.
 author:
   - HARICA CertManager collection maintainers (@harica-certmanager)
 requirements:
@@ -147,6 +150,7 @@ options:
     description:
       - Path where the zip HARICA answered with is kept (mode 0600). With several
         batches, C(-<batch>) is added before the extension.
+      - Its directory must exist, or be O(dest), and is checked before any upload.
       - A zip that fails the module's checks is always kept, here or in O(dest), so that no
         server-generated key is lost.
     type: path
@@ -236,7 +240,8 @@ entries:
       description:
         - V(issued) (in check mode, would be), V(skipped) (a valid certificate exists),
           V(undelivered) (issued, but the PKCS#12 is missing and cannot be downloaded),
-          V(failed), V(unknown) (the zip failed a check and is kept) or V(not_sent).
+          V(failed), V(unknown) (the zip failed a check and is kept, or the outcome of the
+          upload could not be found out) or V(not_sent).
       type: str
       sample: issued
     serial_number:

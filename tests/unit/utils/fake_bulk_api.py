@@ -1,24 +1,39 @@
 """An in-memory stand-in for the client that also serves enterprises and bulk uploads.
 
 A bulk upload parses the CSV, issues real certificates with a test CA, records them as
-the admin lists would show them, and answers with a zip, unless ``answer`` says
-otherwise: ``"drop_after"`` (issue, then lose the answer), ``"empty"`` (issue, then
-answer 200 with an empty body), ``"empty_unprocessed"``, ``"json_error"`` and
-``"stray_member"`` (a zip whose member matches no row), ``"symlink"`` (the first member
-is a link) and ``"rename:<name>"`` (the first member gets that name).
+the admin lists would show them, and returns a zip, unless ``answer`` selects another
+response: ``"drop_after"`` (issue, then lose the response), ``"empty"`` (issue, then
+return 200 with an empty body), ``"empty_unprocessed"``, ``"json_error"``,
+``"empty_zip"`` (issue, then return a zip without members), ``"stray_member"`` (a zip
+whose member matches no row), ``"symlink"`` (the first member is a link),
+``"rename:<name>"`` (the first member gets that name), ``"status:<code>"`` (a JSON error
+with that status, nothing issued), ``"issued_status:<code>"`` (issue, then that status),
+``"redirect:<code>"`` (a redirect to the login page) and ``"row_errors"`` (400 with a
+row error for the first row). A callable answer gets the zip members as (name, bytes)
+pairs after issuing and returns the zip body.
+
+``answer`` applies to the next upload only. ``answers`` lists the answers of the next
+uploads in order, None standing for a normal zip.
+
+Responses other than 200 go through the client's own response checks, so the module
+sees the exceptions, messages and ``outcome_unknown`` flags that the real client raises.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import http
 import io
+import json
 import typing as t
 
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaConnectionError
+from ansible_collections.harica.certmanager.plugins.module_utils._responses import Redactor, ResponseChecker
 from ansible_collections.harica.certmanager.tests.unit.utils.bulk_fixtures import (
     BulkCA,
     certificate_pem,
@@ -45,7 +60,8 @@ class FakeBulkAPI(FakeCertificateAPI):
     def __init__(self) -> None:
         super().__init__()
         self.ca = BulkCA()
-        self.answer: str | None = None
+        self.answer: str | t.Callable[[list[tuple[str, bytes]]], bytes] | None = None
+        self.answers: list[t.Any] = []
         self.uploads: list[dict[str, t.Any]] = []
 
     def get_json(self, path: str, *, action: str) -> t.Any:
@@ -59,26 +75,62 @@ class FakeBulkAPI(FakeCertificateAPI):
         self.calls.append(("POST", path, {"Value": data["Value"], "csv": csv_bytes}))
         rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8"), newline="")))
         self.uploads.append({"path": path, "rows": rows})
-        answer, self.answer = self.answer, None
+        answer = self.answers.pop(0) if self.answers else self.answer
+        self.answer = None
+        kind, _, argument = answer.partition(":") if isinstance(answer, str) else ("", "", "")
         if answer == "json_error":
             return FakeResponse(b'{"message": "The CSV contains invalid rows"}', "application/json")
         if answer == "empty_unprocessed":
             return FakeResponse(b"", "application/zip")
-        members = [self._issue(index, row, path.rsplit("/", 1)[1]) for index, row in enumerate(rows, start=1)]
+        if kind in ("status", "redirect", "row_errors"):
+            return self._checked(path, action, kind, argument)
+        members = [self.issue(index, row, path.rsplit("/", 1)[1]) for index, row in enumerate(rows, start=1)]
         if answer == "drop_after":
             raise HaricaConnectionError("Failed to upload: the connection dropped.", method="POST", path=path,
                                         outcome_unknown=True)
+        if kind == "issued_status":
+            return self._checked(path, action, "status", argument)
+        if callable(answer):
+            return FakeResponse(answer(members), "application/zip")
+        return FakeResponse(self._zip(answer, members), "application/zip")
+
+    @staticmethod
+    def _zip(answer: str | None, members: list[tuple[str, bytes]]) -> bytes:
         if answer == "empty":
-            return FakeResponse(b"", "application/zip")
+            return b""
+        if answer == "empty_zip":
+            return make_zip([])
         if answer == "stray_member":
             members.append(("9.nobody.p7b", members[0][1]))
         if answer == "symlink":
-            return FakeResponse(make_zip(members[1:], symlink=members[0][0]), "application/zip")
+            return make_zip(members[1:], symlink=members[0][0])
         if answer and answer.startswith("rename:"):
             members[0] = (answer[len("rename:"):], members[0][1])
-        return FakeResponse(make_zip(members), "application/zip")
+        return make_zip(members)
 
-    def _issue(self, index: int, row: dict[str, str], certificate_type: str) -> tuple[str, bytes]:
+    @staticmethod
+    def _checked(path: str, action: str, kind: str, argument: str) -> t.NoReturn:
+        """Raise what the client's checks raise for a response with a status other than 200."""
+        response = requests.Response()
+        if kind == "redirect":
+            response.status_code = int(argument)
+            response.headers["Location"] = "/login?ReturnUrl=%2Fcm%2Fv1%2Fbulk"
+            response._content = b""
+        else:
+            response.status_code = 400 if kind == "row_errors" else int(argument)
+            document: dict[str, t.Any] = {"message": f"Injected HTTP {response.status_code} error"}
+            if kind == "row_errors":
+                document = {"message": "The CSV contains invalid rows",
+                            "errors": [{"row": 2, "field": "Email", "message": "not in the enterprise's domains"}]}
+            response.headers["Content-Type"] = "application/json"
+            response._content = json.dumps(document).encode()
+        response.reason = http.HTTPStatus(response.status_code).phrase
+        checker = ResponseChecker(response, method="POST", path=path, action=action, redactor=Redactor("bulk-key"))
+        checker.checked()
+        raise AssertionError(f"the client let HTTP {response.status_code} through")
+
+    def issue(self, index: int, row: dict[str, str], certificate_type: str) -> tuple[str, bytes]:
+        """Issue the certificate of an uploaded CSV row, record it, and return its zip member."""
         emails = [row[key].lower() for key in ("Email", "Email2", "Email3") if row[key]]
         if row["CSR"]:
             key = None

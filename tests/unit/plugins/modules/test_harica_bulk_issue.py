@@ -7,15 +7,26 @@ import os
 import stat
 
 import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from ansible_collections.harica.certmanager.plugins.module_utils._client import ClientSettings, HaricaClient
+from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaServerError
 from ansible_collections.harica.certmanager.plugins.modules import harica_bulk_issue
-from ansible_collections.harica.certmanager.tests.unit.utils.bulk_fixtures import make_csr
-from ansible_collections.harica.certmanager.tests.unit.utils.fake_bulk_api import FakeBulkAPI
+from ansible_collections.harica.certmanager.tests.unit.utils.bulk_fixtures import DAMAGES, make_csr, make_zip
+from ansible_collections.harica.certmanager.tests.unit.utils.fake_bulk_api import ENTERPRISES, FakeBulkAPI
 from ansible_collections.harica.certmanager.tests.unit.utils.module_runner import run_module
+from ansible_collections.harica.certmanager.tests.unit.utils.scripted_server import (
+    Answer,
+    ScriptedServer,
+    json_answer,
+)
 
 PASSWORDS = {"nikos@example.org": "Pickup-Nikos-77", "eleni@example.org": "Pickup-Eleni-88"}
+VALID_LIST = "/cm/v1/admin/certificates/list/valid"
+INFO_MODULE = "harica.certmanager.harica_certificate_info"
 
 
 @pytest.fixture
@@ -53,6 +64,14 @@ def results(outcome):
 
 def uploads(api):
     return [call for call in api.calls if call[0] == "POST"]
+
+
+def kept_zips(directory):
+    return sorted(name for name in os.listdir(directory) if name.endswith(".zip"))
+
+
+def written_files(directory):
+    return sorted(name for name in os.listdir(directory) if name.endswith((".crt", ".p12")))
 
 
 def test_issue_then_rerun(api, tmp_path, csrs):
@@ -160,7 +179,7 @@ def test_empty_answer_without_issuance(api, tmp_path, csrs):
     first = run(api, tmp_path, entries(csrs)[:2])
     assert first.failed
     assert set(results(first).values()) == {"failed"}
-    assert "The next run uploads the row again" in first.result["msg"]
+    assert "the next run uploads the row again" in first.result["msg"]
     second = run(api, tmp_path, entries(csrs)[:2])
     assert not second.failed
     assert len(uploads(api)) == 2
@@ -234,13 +253,25 @@ def test_passwords_never_returned(api, tmp_path, csrs):
         assert password not in text
 
 
-def test_csv_path_passwords_are_no_log(api, tmp_path):
+def test_csv_path_passwords_are_no_log(api, tmp_path, monkeypatch):
+    modules = []
+
+    class RecordingModule(basic.AnsibleModule):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            modules.append(self)
+
+    monkeypatch.setattr(harica_bulk_issue, "AnsibleModule", RecordingModule)
     source = tmp_path / "input"
     source.mkdir()
     csv_file = source / "people.csv"
     csv_file.write_text("Email,PickupPassword\r\nzoe@example.org,Pickup-Zoe-1234\r\n", encoding="utf-8")
     outcome = run(api, tmp_path, None, csv_path=str(csv_file))
     assert results(outcome) == {"zoe@example.org": "issued"}
+    assert "Pickup-Zoe-1234" in modules[0].no_log_values
+    # Ansible masks no_log values in every result before it leaves the module.
+    masked = remove_values({"detail": "password Pickup-Zoe-1234"}, modules[0].no_log_values)
+    assert "Pickup-Zoe-1234" not in json.dumps(masked)
 
 
 @pytest.mark.parametrize(
@@ -270,3 +301,236 @@ def test_missing_dest_is_created_private(api, tmp_path, csrs):
     outcome = run(api, dest, entries(csrs)[:1])
     assert not outcome.failed, outcome.result
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o700
+
+
+def test_check_mode_after_issue_changes_nothing(api, tmp_path, csrs):
+    run(api, tmp_path, entries(csrs))
+    before = {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)}
+    check = run(api, tmp_path, entries(csrs), _ansible_check_mode=True)
+    assert not check.failed, check.result
+    assert check.result["changed"] is False
+    assert set(results(check).values()) == {"skipped"}
+    assert len(uploads(api)) == 1
+    assert {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)} == before
+
+
+# Responses that are not a zip
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_is_login_error(api, tmp_path, csrs, status):
+    api.answer = f"redirect:{status}"
+    outcome = run(api, tmp_path, entries(csrs)[:2])
+    assert outcome.failed
+    assert outcome.result["changed"] is False
+    assert "was redirected to the login page" in outcome.result["msg"]
+    assert "needs the Enterprise Admin role" in outcome.result["msg"]
+    assert set(results(outcome).values()) == {"failed"}
+    assert len(uploads(api)) == 1
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("status, reason", [(403, "Forbidden"), (500, "Internal Server Error")])
+def test_json_error_status_fails_batch(api, tmp_path, csrs, status, reason):
+    api.answer = f"status:{status}"
+    outcome = run(api, tmp_path, entries(csrs)[:2])
+    assert outcome.failed
+    assert outcome.result["changed"] is False
+    assert f"POST /cm/v1/bulk/create/smime returned HTTP {status} {reason}" in outcome.result["msg"]
+    assert f"Injected HTTP {status} error" in outcome.result["msg"]
+    assert set(results(outcome).values()) == {"failed"}
+    assert len(uploads(api)) == 1
+    assert os.listdir(tmp_path) == []
+
+
+def test_issued_then_502_settles(api, tmp_path, csrs):
+    api.answer = "issued_status:502"
+    outcome = run(api, tmp_path, entries(csrs))
+    assert len(uploads(api)) == 1
+    assert api.calls[-1][:2] == ("GET", VALID_LIST)
+    assert results(outcome) == {
+        "maria@example.org": "issued",
+        "nikos@example.org": "undelivered",
+        "kostas@example.org": "issued",
+        "eleni@example.org": "undelivered",
+    }
+    assert outcome.result["changed"] is True
+    assert (tmp_path / "kostas@example.org.smime.crt").exists()
+    detail = outcome.result["entries"][0]["detail"]
+    assert detail.startswith("Issued. Failed to upload bulk batch 1 (4 rows): POST /cm/v1/bulk/create/smime returned"
+                             " HTTP 502 Bad Gateway")
+    assert ".." not in detail
+
+
+def test_lost_answer_for_generated_keys_is_changed(api, tmp_path, csrs):
+    api.answer = "drop_after"
+    outcome = run(api, tmp_path, [entries(csrs)[1], entries(csrs)[3]])
+    assert set(results(outcome).values()) == {"undelivered"}
+    assert outcome.result["changed"] is True
+
+
+@pytest.fixture
+def server():
+    running = ScriptedServer()
+    yield running
+    running.stop()
+
+
+def test_real_client_sends_upload_once_on_502(server, tmp_path, csrs):
+    """The real client sends the multipart POST once when a 502 follows the issuance."""
+    issuer = FakeBulkAPI()
+    for index, email in enumerate(("maria@example.org", "nikos@example.org"), start=1):
+        csr = csrs[email] if email == "maria@example.org" else ""
+        issuer.issue(index, {"FriendlyName": email, "Email": email, "Email2": "", "Email3": "", "GivenName": "",
+                             "Surname": "", "PickupPassword": "" if csr else PASSWORDS[email], "CSR": csr}, "smime")
+    server.queue(
+        json_answer(ENTERPRISES),
+        json_answer([]),
+        Answer(502, b"<html><body>Bad gateway</body></html>", {"Content-Type": "text/html"}),
+        json_answer(list(issuer.certificates.values())),
+    )
+    client = HaricaClient(ClientSettings(api_url=server.url, api_key="bulk-test-key"), sleep=lambda seconds: None)
+    rows = [{"email": "maria@example.org", "csr": csrs["maria@example.org"]},
+            {"email": "nikos@example.org", "pickup_password": PASSWORDS["nikos@example.org"]}]
+    outcome = run_module(harica_bulk_issue.main, {
+        "api_key": "bulk-test-key", "api_url": server.url, "certificate_type": "smime", "enterprise": "example.org",
+        "dest": str(tmp_path), "entries": rows, "settle_timeout": 0}, client)
+    assert [(received.method, received.path) for received in server.received] == [
+        ("GET", "/cm/v1/admin/enterprises"),
+        ("GET", VALID_LIST),
+        ("POST", "/cm/v1/bulk/create/smime"),
+        ("GET", VALID_LIST),
+    ]
+    assert b'name="File"; filename="harica-bulk.csv"' in server.received[2].body
+    assert results(outcome) == {"maria@example.org": "issued", "nikos@example.org": "undelivered"}
+    assert "POST /cm/v1/bulk/create/smime returned HTTP 502 Bad Gateway" in outcome.result["entries"][0]["detail"]
+    assert (tmp_path / "maria@example.org.smime.crt").exists()
+
+
+def test_settle_read_failure_names_info_module(api, tmp_path, csrs):
+    original = api.post
+
+    def post_then_fail_reads(*args, **kwargs):
+        api.fail_next("GET", VALID_LIST, HaricaServerError(
+            f"Failed to list the valid certificates: GET {VALID_LIST} returned HTTP 503 Service Unavailable.",
+            method="GET", path=VALID_LIST, status=503))
+        return original(*args, **kwargs)
+
+    api.post = post_then_fail_reads
+    for answer in ("drop_after", "issued_status:502", "empty"):
+        api.answer = answer
+        outcome = run(api, tmp_path, entries(csrs)[:2], force=True)
+        assert outcome.failed
+        assert set(results(outcome).values()) == {"unknown"}
+        message = outcome.result["msg"]
+        assert "Reading the certificates again failed too: Failed to list the valid certificates" in message
+        assert f"Check with {INFO_MODULE} which rows have a certificate before running the task again." in message
+        assert ".." not in message
+    assert len(uploads(api)) == 3
+
+
+# Unreadable zips
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_unreadable_zip_keeps_zip(api, tmp_path, csrs, damage):
+    change, phrase = DAMAGES[damage]
+    api.answer = lambda members: change(make_zip(members))
+    outcome = run(api, tmp_path, entries(csrs)[:2])
+    assert outcome.failed
+    assert phrase in outcome.result["msg"]
+    assert set(results(outcome).values()) == {"unknown"}
+    assert [batch["result"] for batch in outcome.result["batches"]] == ["unknown"]
+    assert outcome.result["changed"] is True
+    kept = kept_zips(tmp_path)
+    assert len(kept) == 1
+    assert stat.S_IMODE(os.stat(tmp_path / kept[0]).st_mode) == 0o600
+    assert written_files(tmp_path) == []
+
+
+def test_two_members_for_one_row_keep_zip(api, tmp_path, csrs):
+    def duplicate_first(members):
+        name, data = members[0]
+        return make_zip([(name, data), (name.split(".", 1)[1], data)])
+
+    api.answer = duplicate_first
+    outcome = run(api, tmp_path, entries(csrs)[:2])
+    assert outcome.failed
+    assert "Two files of the zip match row 1" in outcome.result["msg"]
+    assert set(results(outcome).values()) == {"unknown"}
+    assert len(kept_zips(tmp_path)) == 1
+    assert written_files(tmp_path) == []
+
+
+# A later batch fails: the rows of the earlier batches are still reported
+
+
+LATER_FAILURES = {
+    "empty-zip": ("empty_zip", "unknown", ["issued", "undelivered"], "empty zip"),
+    "json-error": ("json_error", "failed", ["failed", "failed"], "The CSV contains invalid rows"),
+    "row-errors": ("row_errors", "failed", ["failed", "failed"], "HARICA rejected"),
+    "redirect": ("redirect:308", "failed", ["failed", "failed"], "redirected to the login page"),
+    "status-500": ("status:500", "unknown", ["failed", "failed"], "HTTP 500 Internal Server Error"),
+    "issued-502": ("issued_status:502", "unknown", ["issued", "undelivered"], "HTTP 502 Bad Gateway"),
+    "stray-member": ("stray_member", "unknown", ["unknown", "unknown"], "holds 3 files for 2 rows"),
+    "bad-crc": (lambda members: DAMAGES["bad-crc"][0](make_zip(members)), "unknown", ["unknown", "unknown"],
+                "Bad CRC-32"),
+}
+
+
+@pytest.mark.parametrize("failure", sorted(LATER_FAILURES))
+def test_later_batch_failure_keeps_report(api, tmp_path, csrs, failure):
+    answer, batch_result, later_results, phrase = LATER_FAILURES[failure]
+    api.answers = [None, answer]
+    rows = entries(csrs) + [{"email": "new@example.org", "csr": csrs["new@example.org"]}]
+    outcome = run(api, tmp_path, rows, batch_size=2)
+    assert outcome.failed
+    assert outcome.result["changed"] is True
+    assert [(batch["rows"], batch["result"]) for batch in outcome.result["batches"]] == [
+        ([1, 2], "issued"), ([3, 4], batch_result)]
+    assert list(results(outcome).values()) == ["issued", "issued", *later_results, "not_sent"]
+    for entry in outcome.result["entries"][2:4]:
+        assert phrase in entry["detail"]
+    assert outcome.result["entries"][4]["detail"] == (
+        "Not sent, because batch 2 (rows [3, 4]) ended " + batch_result + "; those rows say why.")
+    assert (tmp_path / "nikos@example.org.smime.p12").exists()
+    assert len(uploads(api)) == 2
+
+
+def test_later_batch_write_failure_keeps_zip(api, tmp_path, csrs):
+    (tmp_path / "kostas@example.org.smime.crt").mkdir()
+    outcome = run(api, tmp_path, entries(csrs), batch_size=2)
+    assert outcome.failed
+    assert outcome.result["changed"] is True
+    assert [batch["result"] for batch in outcome.result["batches"]] == ["issued", "unknown"]
+    assert list(results(outcome).values()) == ["issued", "issued", "unknown", "unknown"]
+    assert "Writing the files of row 3 failed: Cannot read" in outcome.result["msg"]
+    assert len(kept_zips(tmp_path)) == 1
+    assert kept_zips(tmp_path)[0].endswith("-batch2.zip")
+
+
+def test_zip_that_cannot_be_kept_still_reports(api, tmp_path, csrs):
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    # A directory where a zip must go makes keeping it fail after the upload.
+    (keep / "upload-1.zip").mkdir()
+    (keep / "upload-2.zip").mkdir()
+    api.answers = [None, "stray_member"]
+    outcome = run(api, tmp_path, entries(csrs), batch_size=2, zip_path=str(keep / "upload.zip"))
+    assert outcome.failed
+    assert outcome.result["changed"] is True
+    assert [batch["result"] for batch in outcome.result["batches"]] == ["issued", "unknown"]
+    assert list(results(outcome).values()) == ["issued", "issued", "unknown", "unknown"]
+    detail = outcome.result["entries"][2]["detail"]
+    assert "Batch 2 was uploaded, so HARICA may have issued its certificates." in detail
+    assert INFO_MODULE in detail
+    alone = run(FakeBulkAPI(), tmp_path, entries(csrs)[:2], zip_path=str(keep / "upload-1.zip"))
+    assert alone.failed
+    assert "zip_path" in alone.result["msg"]
+
+
+def test_zip_path_checked_before_upload(api, tmp_path, csrs):
+    outcome = run(api, tmp_path, entries(csrs)[:1], zip_path=str(tmp_path / "missing" / "upload.zip"))
+    assert outcome.failed
+    assert "is invalid: give a file path in an existing directory" in outcome.result["msg"]
+    assert uploads(api) == []
