@@ -233,6 +233,7 @@ def test_already_revoked_by_status(api, status, result):
     assert outcome.result["changed"] is False
     assert len(api.posts) == 1
 
+
 def _stale_lists(api):
     """Serve records that still show the certificate valid, as a lagging list would."""
     original = type(api).get_json.__get__(api)
