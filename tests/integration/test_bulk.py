@@ -169,27 +169,43 @@ def test_invalid_rows_upload_nothing(world, run_playbook, dest):
     assert "Pickup-Secret-1" not in run.output
 
 
+LOGIN = "/login?ReturnUrl=%2Fcm%2Fv1%2Fbulk%2Fcreate%2Fsmime"
+LOGIN_PHRASES = ["redirected to the login page", "needs the Enterprise Admin role"]
+
+
+def json_error(status, message):
+    return {"action": "status", "status": status, "body": f'{{"message": "{message}"}}',
+            "content_type": "application/json"}
+
+
 @pytest.mark.parametrize(
-    "fault, phrase",
+    "fault, phrases",
     [
-        ({"action": "status", "status": 200, "body": '{"message": "Upload refused"}',
-          "content_type": "application/json"}, "JSON error instead of a zip: Upload refused"),
-        ({"action": "html", "status": 200}, "HTML page instead of a zip"),
-        ({"action": "redirect", "location": "/login?ReturnUrl=%2Fcm%2Fv1%2Fbulk"}, "redirected to the login page"),
+        (json_error(200, "Upload refused"), ["JSON error instead of a zip: Upload refused"]),
+        (json_error(403, "Upload refused by policy"), ["HTTP 403 Forbidden", "Upload refused by policy"]),
+        (json_error(500, "Upload failed inside"), ["HTTP 500 Internal Server Error", "Upload failed inside"]),
+        ({"action": "html", "status": 200}, ["HTML page instead of a zip"]),
+        *[({"action": "redirect", "status": status, "location": LOGIN}, LOGIN_PHRASES)
+          for status in (301, 302, 303, 307, 308)],
         ({"action": "status", "status": 200, "body": "PK\u0005\u0006" + "\u0000" * 18,
-          "content_type": "application/zip"}, "empty zip"),
-        ({"action": "empty", "process": False}, "no certificate for"),
+          "content_type": "application/zip"}, ["empty zip"]),
+        ({"action": "empty", "process": False}, ["No certificate for"]),
     ],
-    ids=["json", "html", "redirect", "empty-zip", "empty-body"],
+    ids=["json", "json-403", "json-500", "html", "redirect-301", "redirect-302", "redirect-303", "redirect-307",
+         "redirect-308", "empty-zip", "empty-body"],
 )
-def test_bad_answers_write_nothing(world, run_playbook, people, dest, fault, phrase):
+def test_bad_answers_write_nothing(world, run_playbook, people, dest, fault, phrases):
     world.control.add_fault("/cm/v1/bulk/create/smime", method="POST", **fault)
     run = bulk(run_playbook, dest, people[:2])
     assert run.returncode != 0
-    assert phrase in run.outcome["msg"]
+    for phrase in phrases:
+        assert phrase in run.outcome["msg"]
+    assert run.outcome["changed"] is False
+    assert set(results(run).values()) == {"failed"}
     assert "Traceback" not in run.output
     assert os.listdir(dest) == []
     assert len(uploads(run)) == 1
+    assert [entry["status"] for entry in uploads(run)] == [fault.get("status", 200)]
 
 
 def test_dropped_upload_then_next_run(world, run_playbook, people, dest):
@@ -251,6 +267,63 @@ def test_check_mode_uploads_nothing(world, run_playbook, people, dest):
     assert run.returncode == 0, run.output
     assert set(results(run).values()) == {"issued"}
     assert uploads(run) == []
+
+
+def test_check_mode_after_issue_is_unchanged(world, run_playbook, people, dest):
+    assert bulk(run_playbook, dest, people).returncode == 0
+    before = {path.name: path.read_bytes() for path in dest.iterdir()}
+    check = run_playbook(BULK, extra={"certificate_type": "smime", "enterprise": "example.org", "dest": str(dest),
+                                      "entries": people}, api_key=ADMIN_KEY, check=True)
+    assert check.returncode == 0, check.output
+    assert check.outcome["changed"] is False
+    assert set(results(check).values()) == {"skipped"}
+    assert check.posts() == []
+    assert {path.name: path.read_bytes() for path in dest.iterdir()} == before
+
+
+def test_later_batch_rejected_keeps_report(world, run_playbook, people, dest):
+    rows = people[:2] + [{"email": "x@other.org", "pickup_password": "Pickup-Secret-1"}, people[2]]
+    run = bulk(run_playbook, dest, rows, batch_size=2)
+    assert run.returncode != 0
+    assert "Traceback" not in run.output
+    assert run.outcome["changed"] is True
+    assert [(batch["rows"], batch["result"]) for batch in run.outcome["batches"]] == [
+        ([1, 2], "issued"), ([3, 4], "failed")]
+    assert list(results(run).values()) == ["issued", "issued", "failed", "failed"]
+    assert "HARICA rejected this row: Email:" in run.outcome["entries"][2]["detail"]
+    assert (dest / "nikos@example.org.smime.p12").exists()
+    assert len(uploads(run)) == 2
+
+
+# The certificates end 30 days and 4.5 hours after the run, so their whole days remaining
+# are 30 in UTC. A "now" read from Tokyo's wall clock (9 hours ahead) would make them 29
+# and renew the rows. The simulator's list carries each PEM, whose end of validity the
+# module prefers to validTo, so this run does not read validTo itself.
+RENEWAL_MARGIN_SECONDS = 30 * 86400 + 4.5 * 3600
+
+
+def test_renewal_rerun_in_other_time_zone(world, run_playbook, people, dest):
+    world.control.set_clock(offset_seconds=RENEWAL_MARGIN_SECONDS - 365 * 86400)
+    tokyo = {"TZ": "Asia/Tokyo"}
+    first = run_playbook(BULK, extra={"certificate_type": "smime", "enterprise": "example.org", "dest": str(dest),
+                                      "entries": people[:2], "renew_before_days": 30}, api_key=ADMIN_KEY, env=tokyo)
+    assert first.returncode == 0, first.output
+    assert set(results(first).values()) == {"issued"}
+    world.control.reset_clock()
+    second = run_playbook(BULK, extra={"certificate_type": "smime", "enterprise": "example.org", "dest": str(dest),
+                                       "entries": people[:2], "renew_before_days": 30}, api_key=ADMIN_KEY, env=tokyo)
+    assert second.returncode == 0, second.output
+    assert second.outcome["changed"] is False
+    assert set(results(second).values()) == {"skipped"}
+    assert uploads(second) == []
+    not_after = {entry["email"]: entry["not_after"] for entry in first.outcome["entries"]}
+    assert {entry["email"]: entry["not_after"] for entry in second.outcome["entries"]} == not_after
+    assert "TypeError" not in first.output + second.output
+    due = run_playbook(BULK, extra={"certificate_type": "smime", "enterprise": "example.org", "dest": str(dest),
+                                    "entries": people[:2], "renew_before_days": 31}, api_key=ADMIN_KEY, env=tokyo)
+    assert due.returncode == 0, due.output
+    assert set(results(due).values()) == {"issued"}
+    assert [entry["body"]["csv_rows"] for entry in uploads(due)] == [2]
 
 
 # Enterprises and users
