@@ -53,12 +53,17 @@ options:
     description:
       - URL of the HTTP proxy to use, for example V(http://proxy.example.org:3128).
       - When set, it is used whatever the proxy environment variables say.
+      - The URL may carry a user name and password, as in
+        V(http://user:password@proxy.example.org:3128). The option is C(no_log), so
+        results and the module's log entries show it masked, and the password is
+        removed from error messages.
     type: str
   use_proxy:
     description:
       - When O(proxy_url) is not set, whether to use the proxy that the E(HTTPS_PROXY),
         E(HTTP_PROXY) and E(NO_PROXY) environment variables name.
       - Set to V(false) to connect directly whatever the environment sets.
+      - The password of a proxy URL from these variables is removed from error messages too.
     type: bool
     default: true
 """
@@ -111,12 +116,16 @@ options:
     description:
       - URL of the HTTP proxy to use, for example V(http://proxy.example.org:3128).
       - When set, it is used whatever the proxy environment variables say.
+      - The URL may carry a user name and password, as in
+        V(http://user:password@proxy.example.org:3128). The password is removed from
+        error messages, and the cache does not store the proxy settings.
     type: str
   use_proxy:
     description:
       - When O(proxy_url) is not set, whether to use the proxy that the E(HTTPS_PROXY),
         E(HTTP_PROXY) and E(NO_PROXY) environment variables name.
       - Set to V(false) to connect directly whatever the environment sets.
+      - The password of a proxy URL from these variables is removed from error messages too.
     type: bool
     default: true
 """

@@ -35,7 +35,8 @@ def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},
         "timeout": {"type": "int", "default": DEFAULT_TIMEOUT},
-        "proxy_url": {"type": "str"},
+        # no_log, because the URL may carry a password (http://user:password@proxy).
+        "proxy_url": {"type": "str", "no_log": True},
         "use_proxy": {"type": "bool", "default": True},
     }
 

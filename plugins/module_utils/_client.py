@@ -18,7 +18,7 @@ import time
 import traceback
 import typing as t
 import warnings
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ansible_collections.harica.certmanager.plugins.module_utils import _jsonstream, _responses
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import (
@@ -77,7 +77,8 @@ class HaricaClient:
             api_url=_base_url(settings.api_url),
             api_key=_checked_key(settings.api_key),
         )
-        self._redactor = _responses.Redactor(self._settings.api_key)
+        self._proxies = _proxy_setting(self._settings)
+        self._redactor = _responses.Redactor(self._settings.api_key, *proxy_passwords(self._proxies.values()))
         self._log = log or (lambda message: None)
         self._sleep = sleep
         self._session: requests.Session | None = None
@@ -165,8 +166,10 @@ class HaricaClient:
         else:
             delay = min(retry_after, MAX_RETRY_AFTER_SECONDS)
         self._log(
-            f"Retrying {method} {path} in {delay:.1f} s (attempt {attempt + 1} of {MAX_ATTEMPTS})"
-            f" after {reason}"
+            self._redactor.redact(
+                f"Retrying {method} {path} in {delay:.1f} s (attempt {attempt + 1} of {MAX_ATTEMPTS})"
+                f" after {reason}"
+            )
         )
         self._sleep(delay)
 
@@ -200,7 +203,7 @@ class HaricaClient:
             {"X-API-Key": self._settings.api_key, "Accept": "application/json", "User-Agent": USER_AGENT}
         )
         session.verify = _verify_setting(self._settings)
-        session.proxies.update(_proxy_setting(self._settings))
+        session.proxies.update(self._proxies)
         return session
 
     # Building errors
@@ -228,6 +231,19 @@ class HaricaClient:
                 " Set ca_path to the CA file that signed the server's certificate."
             )
             error_class = HaricaConnectionError
+        elif isinstance(exc, requests.exceptions.ProxyError):
+            message = (
+                f"Failed to {action}: the connection through {self._proxy_name()} failed during"
+                f" {where}: {_describe_exception(exc)}. Check proxy_url and use_proxy, or the HTTPS_PROXY"
+                " and HTTP_PROXY variables."
+            )
+            error_class = HaricaConnectionError
+        elif isinstance(exc, _INVALID_SETTING_ERRORS):
+            message = (
+                f"Failed to {action}: {where} could not be sent: {_describe_exception(exc)}."
+                " Check api_url and the proxy settings."
+            )
+            error_class = HaricaConnectionError
         elif isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
             message = f"Failed to {action}: the response to {where} was truncated (the connection closed mid-body)."
             error_class = HaricaResponseError
@@ -248,6 +264,11 @@ class HaricaClient:
 
     def _host(self) -> str:
         return urlsplit(self._settings.api_url).netloc
+
+    def _proxy_name(self) -> str:
+        """Return "the proxy" and the host and port of the proxy in use, without user information."""
+        proxy = requests.utils.select_proxy(self._settings.api_url, self._proxies)
+        return f"the proxy {_authority(proxy).rpartition('@')[2]}" if proxy else "the proxy"
 
 
 def _base_url(api_url: str) -> str:
@@ -288,20 +309,63 @@ def _proxy_setting(settings: ClientSettings) -> dict[str, str]:
     return dict(requests.utils.get_environ_proxies(settings.api_url))
 
 
+def proxy_passwords(proxy_urls: t.Iterable[str | None]) -> list[str]:
+    """Return the passwords in the user information of proxy URLs, as written and decoded."""
+    passwords = []
+    for url in proxy_urls:
+        userinfo, at, _host = _authority(url or "").rpartition("@")
+        password = userinfo.partition(":")[2] if at else ""
+        if password:
+            passwords.extend({password, unquote(password)})
+    return passwords
+
+
+def _authority(url: str) -> str:
+    """Return the part of a URL after the scheme, up to its path, user information included.
+
+    It uses string operations only, so it accepts a malformed URL that urlsplit rejects, and
+    it keeps a password that contains "/" or "@".
+    """
+    rest = url.partition("://")[2] if "://" in url else url
+    userinfo, at, host = rest.rpartition("@")
+    return userinfo + at + host.split("/", 1)[0]
+
+
+# Errors that a setting causes (a malformed URL, or a proxy scheme requests cannot use),
+# so the request was never sent and sending it again fails the same way.
+_INVALID_SETTING_ERRORS = (
+    (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) if HAS_REQUESTS else ()
+)
+
+# urllib3 2 raises ProxyError only while it connects to the proxy or opens the tunnel
+# through it, so the server has received nothing. urllib3 1.26 also raises it for a
+# connection that failed after the request was sent.
+_PROXY_ERROR_MEANS_NOT_SENT = HAS_REQUESTS and int(urllib3.__version__.split(".")[0]) >= 2
+
+
 def _not_sent(exc: requests.exceptions.RequestException) -> bool:
     """Tell whether the request failed before any byte of it reached the server."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     if isinstance(exc, requests.exceptions.SSLError):
         return True
+    if isinstance(exc, _INVALID_SETTING_ERRORS):
+        return True
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return _PROXY_ERROR_MEANS_NOT_SENT
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def _may_retry_exception(method: str, exc: requests.exceptions.RequestException) -> bool:
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, (requests.exceptions.SSLError, *_INVALID_SETTING_ERRORS)):
         return False
+    if isinstance(exc, requests.exceptions.ProxyError):
+        # A proxy that could not be reached may be back for the next attempt. A proxy that
+        # rejected the tunnel, for example with 407 for a wrong password, rejects it again.
+        unreachable = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.TimeoutError)
+        return isinstance(_root_cause(exc), unreachable) and (method == "GET" or _not_sent(exc))
     if _not_sent(exc):
         return True
     # A read timeout is not retried: the server is slow, and each retry would add the whole
@@ -311,10 +375,16 @@ def _may_retry_exception(method: str, exc: requests.exceptions.RequestException)
     return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError))
 
 
-def _describe_exception(exc: BaseException) -> str:
+def _root_cause(exc: BaseException) -> t.Any:
+    """Return the urllib3 error inside a requests error, unwrapped from urllib3's ProxyError."""
     reason = exc.args[0] if exc.args else exc
     reason = getattr(reason, "reason", reason)
-    return str(reason) or type(exc).__name__
+    return getattr(reason, "original_error", reason)
+
+
+def _describe_exception(exc: BaseException) -> str:
+    # The messages that use this add their own full stop.
+    return str(_root_cause(exc)).rstrip(".") or type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -341,4 +411,5 @@ __all__ = (
     "RETRYABLE_STATUSES",
     "ClientSettings",
     "HaricaClient",
+    "proxy_passwords",
 )

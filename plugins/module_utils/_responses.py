@@ -36,16 +36,27 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
-class Redactor:
-    """Remove the API key from any text before it leaves the client."""
+# The password in a URL's user information, as in http://user:password@proxy.example.org.
+_URL_PASSWORD = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:)[^/@\s]*@")
 
-    def __init__(self, secret: str) -> None:
-        self._secret = secret
+
+class Redactor:
+    """Remove secrets from any text before it leaves the client.
+
+    The secrets are the API key and the proxy passwords. The password of any URL written
+    as ``scheme://user:password@host`` is removed too, whatever its value.
+    """
+
+    def __init__(self, *secrets: str) -> None:
+        # Longer secrets go first, so that a secret that contains another is removed whole.
+        self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
 
     def redact(self, text: str | None) -> str | None:
-        if text is None or not self._secret:
+        if text is None:
             return text
-        return text.replace(self._secret, REDACTED)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _URL_PASSWORD.sub(rf"\g<prefix>{REDACTED}@", text)
 
 
 def retry_after_seconds(value: str | None, *, now: datetime.datetime | None = None) -> float | None:

@@ -8,10 +8,15 @@ a playbook of ``playbooks/`` and returns its output, the task results recorded b
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import selectors
+import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import typing as t
 from pathlib import Path
 
@@ -31,6 +36,8 @@ REQUESTER_KEY = "requester-key-0a9e8d7c6b5a4f3e"
 APPROVER_EMAIL = "approver@example.org"
 REQUESTER_EMAIL = "developer@example.org"
 ALL_KEYS = (APPROVER_KEY, ADMIN_KEY, REQUESTER_KEY)
+PROXY_USER = "proxy-user"
+PROXY_PASSWORD = "proxy-password-8d3f1a6c"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -205,3 +212,94 @@ def assert_no_key(run: PlaybookRun, *paths: Path) -> None:
         assert key not in run.output, f"an API key appears in the output:\n{run.output}"
         for path in paths:
             assert key not in path.read_text(errors="replace"), f"an API key appears in {path}"
+
+
+def assert_no_proxy_password(text: str, *paths: Path) -> None:
+    """Assert that the test proxy's password shows neither in the text nor in the files."""
+    assert PROXY_PASSWORD not in text, f"the proxy password appears in the output:\n{text}"
+    for path in paths:
+        assert PROXY_PASSWORD not in path.read_text(errors="replace"), f"the proxy password appears in {path}"
+
+
+def closed_port() -> int:
+    """Return a loopback port where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class TunnelProxy:
+    """An HTTP CONNECT proxy on loopback that requires PROXY_USER and PROXY_PASSWORD.
+
+    It records the Proxy-Authorization header of each CONNECT request, rejects a wrong one
+    with 407, and opens tunnels only to 127.0.0.1, so the tests reach the simulator only.
+    """
+
+    def __init__(self) -> None:
+        credentials = base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode()
+        self.expected_authorization = f"Basic {credentials}"
+        self.authorizations: list[str | None] = []
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _TunnelHandler)
+        self._server.daemon_threads = True
+        self._server.proxy = self  # type: ignore[attr-defined]
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def url(self, password: str = PROXY_PASSWORD) -> str:
+        return f"http://{PROXY_USER}:{password}@127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _TunnelHandler(socketserver.StreamRequestHandler):
+    # Unbuffered, so that no byte of the tunnelled TLS stream stays in the reader.
+    rbufsize = 0
+
+    def handle(self) -> None:
+        request_line = self.rfile.readline(65537).decode("latin-1")
+        headers = {}
+        for line in iter(lambda: self.rfile.readline(65537).decode("latin-1"), ""):
+            if not line.strip():
+                break
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        proxy = self.server.proxy  # type: ignore[attr-defined]
+        authorization = headers.get("proxy-authorization")
+        proxy.authorizations.append(authorization)
+        method, target = (request_line.split() + ["", ""])[:2]
+        host, _, port = target.rpartition(":")
+        if method != "CONNECT" or host != "127.0.0.1" or not port.isdigit():
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
+        if authorization != proxy.expected_authorization:
+            self.wfile.write(
+                b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                b'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n'
+            )
+            return
+        with socket.create_connection((host, int(port)), timeout=30) as upstream:
+            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            _pipe(self.connection, upstream)
+
+
+def _pipe(client: socket.socket, upstream: socket.socket) -> None:
+    """Copy bytes both ways until either side closes its connection."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(client, selectors.EVENT_READ, upstream)
+        selector.register(upstream, selectors.EVENT_READ, client)
+        while True:
+            for key, _events in selector.select(timeout=60):
+                data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                if not data:
+                    return
+                key.data.sendall(data)
+
+
+@pytest.fixture
+def proxy() -> t.Iterator[TunnelProxy]:
+    running = TunnelProxy()
+    yield running
+    running.stop()

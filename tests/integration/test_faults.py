@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from conftest import ADMIN_KEY, APPROVER_KEY, assert_no_key, seed_request
+from conftest import (
+    ADMIN_KEY,
+    APPROVER_KEY,
+    PROXY_PASSWORD,
+    PROXY_USER,
+    assert_no_key,
+    assert_no_proxy_password,
+    closed_port,
+    seed_request,
+)
 
 NAMES = ["api.example.org"]
 ACCEPT = "/cm/v1/enterprise/accept/ssl"
@@ -189,3 +200,49 @@ def test_rerun_in_other_time_zone(world, run_playbook):
     utc = run_playbook(extra=extra, env={"TZ": "UTC"})
     assert utc.outcome["request"]["not_after"] == second.outcome["request"]["not_after"]
     assert "TypeError" not in first.output + second.output
+
+
+WRONG_PROXY_PASSWORD = "wrong-proxy-password-17c0"
+
+
+@pytest.mark.parametrize("case", ["through_proxy", "wrong_password", "proxy_down", "invalid_options"])
+def test_proxy_password_hidden(world, run_playbook, proxy, case):
+    transaction_id = seed_request(world, NAMES)
+    password = WRONG_PROXY_PASSWORD if case == "wrong_password" else PROXY_PASSWORD
+    proxy_url = proxy.url(password)
+    if case == "proxy_down":
+        proxy_url = f"http://{PROXY_USER}:{password}@127.0.0.1:{closed_port()}"
+    extra = {"transaction_id": transaction_id, "harica_proxy_url": proxy_url}
+    if case == "invalid_options":
+        # Argument validation fails before the module code runs, and its result still contains the arguments.
+        extra["domains"] = NAMES
+    log_file = world.tmp_path / "ansible.log"
+    # ansible-core 2.21 adds the module arguments to results only when asked, and earlier versions always do.
+    env = {"ANSIBLE_LOG_PATH": str(log_file), "ANSIBLE_INJECT_INVOCATION": "1"}
+    run = run_playbook(extra=extra, verbosity=4, env=env)
+
+    assert log_file.read_text(), "Ansible wrote no log file"
+    assert_no_proxy_password(run.output + json.dumps(run.results), log_file)
+    assert WRONG_PROXY_PASSWORD not in run.output + json.dumps(run.results) + log_file.read_text()
+    assert_no_key(run, log_file)
+    assert run.outcome["invocation"]["module_args"]["proxy_url"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+    if case == "through_proxy":
+        assert run.returncode == 0, run.output
+        assert run.outcome["changed"] is True
+        assert len(run.posts()) == 1
+        assert proxy.authorizations
+        assert set(proxy.authorizations) == {proxy.expected_authorization}
+        return
+
+    assert_clean_failure(run)
+    assert run.outcome.get("changed", False) is False
+    assert run.log == []
+    if case == "invalid_options":
+        assert "mutually exclusive" in run.outcome["msg"]
+        assert proxy.authorizations == []
+        return
+    assert "the connection through the proxy 127.0.0.1:" in run.outcome["msg"]
+    assert run.outcome["error"]["outcome_unknown"] is False
+    if case == "wrong_password":
+        assert "407 Proxy Authentication Required" in run.outcome["msg"]

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ADMIN_KEY, ALL_KEYS, HERE, _environment
+from conftest import (
+    ADMIN_KEY,
+    ALL_KEYS,
+    HERE,
+    PROXY_PASSWORD,
+    _environment,
+    assert_no_proxy_password,
+    closed_port,
+)
 
 GOLDEN = HERE / "golden" / "inventory_list.json"
 ORGANIZATION = "0b9c7f2e-5a3d-4c1b-9e8f-6a7b8c9d0e1f"
@@ -228,3 +236,29 @@ def test_play_runs_on_certificate_hosts(world, collections_path, data_set):
                                     command="ansible-playbook")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "ok=1" in completed.stdout
+
+
+@pytest.mark.parametrize("case", ["through_proxy", "proxy_down"])
+def test_proxy_password_hidden(world, collections_path, data_set, proxy, case):
+    proxy_url = proxy.url()
+    if case == "proxy_down":
+        proxy_url = proxy_url.replace(f":{proxy.port}", f":{closed_port()}")
+    cache_dir = world.tmp_path / "cache"
+    log_file = world.tmp_path / "ansible.log"
+    source = write_source(world, proxy_url=proxy_url, cache=True, cache_plugin="ansible.builtin.jsonfile",
+                          cache_connection=str(cache_dir))
+    completed, log = run_inventory(world, collections_path, source, "--list", "-vvvv",
+                                   env={"ANSIBLE_LOG_PATH": str(log_file)})
+    output = completed.stdout + completed.stderr
+    cache_files = list(cache_dir.iterdir()) if cache_dir.exists() else []
+    assert_no_proxy_password(output, log_file, *cache_files)
+    assert PROXY_PASSWORD in source.read_text()
+    if case == "through_proxy":
+        assert completed.returncode == 0, output
+        assert cache_files, "the run wrote no cache file"
+        assert len(log) == 3
+        assert set(proxy.authorizations) == {proxy.expected_authorization}
+        return
+    assert "the connection through the proxy 127.0.0.1:" in output
+    assert "Traceback" not in output
+    assert log == []

@@ -50,6 +50,10 @@ def test_key_is_no_log():
     assert SPEC["api_key"]["no_log"] is True
 
 
+def test_proxy_url_is_no_log():
+    assert SPEC["proxy_url"]["no_log"] is True
+
+
 def test_timeout_must_be_positive():
     with pytest.raises(HaricaError, match="timeout -1 is invalid"):
         client_settings({"api_key": "k", "timeout": -1})

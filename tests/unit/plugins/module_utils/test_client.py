@@ -15,6 +15,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._client import 
     MAX_ATTEMPTS,
     ClientSettings,
     HaricaClient,
+    proxy_passwords,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import (
     HaricaAPIError,
@@ -28,6 +29,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._errors import 
     HaricaTimeoutError,
 )
 
+from ansible_collections.harica.certmanager.plugins.module_utils._responses import Redactor
 from ansible_collections.harica.certmanager.tests.unit.utils.scripted_server import Answer, json_answer
 
 KEY = "unit-test-key-5f2b9c0e"
@@ -396,6 +398,85 @@ def test_use_proxy_false_ignores_environment(server, closed_port, monkeypatch):
     server.queue(json_answer([]))
     assert make_client(server.url, use_proxy=False).get_json(SSL_LIST, action="list") == []
     assert server.received[0].path == SSL_LIST
+
+
+# Proxy passwords
+
+PROXY_PASSWORD = "proxy-pass-4e7a91"
+
+
+def test_redactor_removes_url_passwords():
+    redactor = Redactor(KEY, "p@ss/word")
+    text = redactor.redact(
+        f"key {KEY}; http://u:p@ss/word@proxy:3128; https://other:secret%21@host/x; http://plain.example.org/x"
+    )
+    assert text == (
+        "key ********; http://u:********@proxy:3128; https://other:********@host/x; http://plain.example.org/x"
+    )
+
+
+def test_proxy_passwords_as_written_and_decoded():
+    urls = ["http://u:p%40ss@proxy:3128", "http://proxy:3128", None, "u:plain@proxy", "http://u@proxy"]
+    assert sorted(proxy_passwords(urls)) == ["p%40ss", "p@ss", "plain"]
+
+
+def _proxy_echo(proxy_url: str) -> Answer:
+    return json_answer({"message": f"upstream failed behind {proxy_url} ({PROXY_PASSWORD})"}, status=502)
+
+
+def test_proxy_password_redacted_from_server_echo(server):
+    proxy_url = f"http://proxy-user:{PROXY_PASSWORD}@127.0.0.1:{server.url.rsplit(':', 1)[1]}"
+    server.queue(*[_proxy_echo(proxy_url)] * MAX_ATTEMPTS)
+    recorder = Recorder()
+    client = make_client("http://cm.example.invalid", recorder, proxy_url=proxy_url)
+    error = raised(lambda: client.get_json(SSL_LIST, action="list"))
+    assert server.received[0].headers["Proxy-Authorization"].startswith("Basic ")
+    assert PROXY_PASSWORD not in error.message
+    assert PROXY_PASSWORD not in (error.server_message or "")
+    assert PROXY_PASSWORD not in (error.body_excerpt or "")
+    assert "proxy-user:********@127.0.0.1" in error.message
+    assert all(PROXY_PASSWORD not in line for line in recorder.logs)
+
+
+def test_environment_proxy_password_redacted(server, monkeypatch):
+    proxy_url = f"http://proxy-user:{PROXY_PASSWORD}@127.0.0.1:{server.url.rsplit(':', 1)[1]}"
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server.queue(*[_proxy_echo(proxy_url)] * MAX_ATTEMPTS)
+    error = raised(lambda: make_client("http://cm.example.invalid").get_json(SSL_LIST, action="list"))
+    assert server.received[0].path == "http://cm.example.invalid" + SSL_LIST
+    assert PROXY_PASSWORD not in error.message
+    assert PROXY_PASSWORD not in (error.body_excerpt or "")
+
+
+@pytest.mark.parametrize("proxy_state, attempts", [("unreachable", MAX_ATTEMPTS), ("rejects_tunnel", 1)])
+def test_proxy_failure_is_not_sent(server, closed_port, proxy_state, attempts):
+    # The scripted server rejects CONNECT with 501, as a proxy that rejects the tunnel does.
+    port = closed_port if proxy_state == "unreachable" else int(server.url.rsplit(":", 1)[1])
+    recorder = Recorder()
+    proxy_url = f"http://proxy-user:{PROXY_PASSWORD}@127.0.0.1:{port}"
+    client = make_client("https://cm.example.invalid", recorder, proxy_url=proxy_url)
+    error = raised(lambda: client.post_json(ACCEPT, action="accept", json_body={}))
+    assert isinstance(error, HaricaConnectionError)
+    assert not error.outcome_unknown
+    assert f"the connection through the proxy 127.0.0.1:{port} failed during POST {ACCEPT}" in error.message
+    assert PROXY_PASSWORD not in error.message
+    assert len(recorder.sleeps) == attempts - 1
+    if proxy_state == "rejects_tunnel":
+        assert "Tunnel connection failed: 501" in error.message
+
+
+@pytest.mark.parametrize("proxy_url", [f"http://u:{PROXY_PASSWORD}@[bad", f"ftp://u:{PROXY_PASSWORD}@127.0.0.1:21"])
+def test_invalid_proxy_setting_fails_once(proxy_url):
+    recorder = Recorder()
+    client = make_client("https://cm.example.invalid", recorder, proxy_url=proxy_url)
+    error = raised(lambda: client.post_json(ACCEPT, action="accept", json_body={}))
+    assert isinstance(error, HaricaConnectionError)
+    assert not error.outcome_unknown
+    assert f"POST {ACCEPT} could not be sent" in error.message
+    assert PROXY_PASSWORD not in error.message
+    assert recorder.sleeps == []
 
 
 def test_401_html_page_keeps_status(server):
