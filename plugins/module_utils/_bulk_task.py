@@ -105,6 +105,7 @@ class BulkTask:
         self._check_options()
         rows = self._read_rows()
         rows_.validate_rows(rows, self.type, self.params["profile"])
+        self._create_dest()
         enterprise = EnterpriseStore(self.client).resolve(
             organization_id=self.params["organization_id"], enterprise=self.params["enterprise"]
         )
@@ -129,10 +130,6 @@ class BulkTask:
         if os.path.exists(dest) and not os.path.isdir(dest):
             raise HaricaError(f"dest {dest} exists and is not a directory: give the path of a directory.")
         self._check_zip_path(dest)
-        if not os.path.exists(dest) and not self.module.check_mode:
-            # The directory will hold private keys, so only its owner may read it.
-            os.makedirs(dest, mode=0o700)
-            self.deliverer.changed = True
 
     def _check_zip_path(self, dest: str) -> None:
         # Checked before any upload, because a zip that cannot be kept may hold the only copy of keys.
@@ -142,6 +139,13 @@ class BulkTask:
         directory = os.path.dirname(os.path.abspath(zip_path))
         if os.path.isdir(zip_path) or not (os.path.isdir(directory) or directory == os.path.abspath(dest)):
             raise HaricaError(f"zip_path {zip_path} is invalid: give a file path in an existing directory.")
+
+    def _create_dest(self) -> None:
+        dest = self.params["dest"]
+        if not os.path.exists(dest) and not self.module.check_mode:
+            # The directory will hold private keys, so only its owner may read it.
+            os.makedirs(dest, mode=0o700)
+            self.deliverer.changed = True
 
     def _read_rows(self) -> list[rows_.Row]:
         if self.params["entries"] is not None:

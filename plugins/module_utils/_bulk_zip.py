@@ -34,9 +34,11 @@ if HAS_CRYPTOGRAPHY:
     from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 try:
-    from lzma import LZMAError
+    import lzma
 except ImportError:  # pragma: no cover - Python built without lzma; zipfile then raises RuntimeError
-    LZMAError = RuntimeError
+    _LZMA_ERRORS: tuple[type[Exception], ...] = ()
+else:
+    _LZMA_ERRORS = (lzma.LZMAError,)
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import Row
@@ -52,7 +54,7 @@ READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
 # The exceptions that zipfile raises for an archive or member it cannot read: BadZipFile
 # for a bad header or CRC, RuntimeError for a missing decompressor, and zlib.error,
 # OSError (from bz2), LZMAError, EOFError or ValueError for corrupt compressed data.
-_UNREADABLE = (zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError, zlib.error, LZMAError)
+_UNREADABLE = (zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError, zlib.error, *_LZMA_ERRORS)
 # General purpose flag bits of a zip entry (PKWARE APPNOTE, section 4.4.4).
 _FLAG_ENCRYPTED = 0x1
 _FLAG_UTF8_NAME = 0x800

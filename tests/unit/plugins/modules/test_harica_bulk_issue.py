@@ -158,6 +158,17 @@ def test_invalid_rows_send_nothing(api, tmp_path):
     assert "Pickup-Secret-1" not in json.dumps(outcome.result)
 
 
+def test_path_in_email_is_rejected(api, tmp_path):
+    dest = tmp_path / "dest"
+    outcome = run(api, dest, [{"email": "../../x@example.org", "pickup_password": "Pickup-Secret-1"}])
+    assert outcome.failed
+    assert outcome.result["invalid_rows"] == [
+        {"row": 1, "field": "email", "message": "'../../x@example.org' is not an email address"}]
+    assert api.calls == []
+    assert os.listdir(tmp_path) == []
+    assert not any(name.startswith("x@example.org") for name in os.listdir(tmp_path.parent.parent))
+
+
 def test_dropped_upload_settles(api, tmp_path, csrs):
     api.answer = "drop_after"
     first = run(api, tmp_path, entries(csrs))
