@@ -82,7 +82,7 @@ def test_issue_then_rerun(api, tmp_path, csrs):
     for email, password in PASSWORDS.items():
         path = tmp_path / f"{email}.smime.p12"
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-        key, certificate, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode())
+        _key, certificate, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode())
         assert certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
             x509.RFC822Name) == [email]
     for email in ("maria@example.org", "kostas@example.org"):
