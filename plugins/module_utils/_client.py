@@ -107,10 +107,13 @@ class HaricaClient:
             yield from _jsonstream.iter_list(response.iter_content(_STREAM_CHUNK_BYTES), wrapper_keys)
         except _jsonstream.StreamError as exc:
             raise HaricaResponseError(
-                f"Failed to {action}: GET {path} returned a list that cannot be read: {exc}.", method="GET", path=path
+                f"Failed to {action}: GET {path} returned a list that cannot be read: {exc}.",
+                method="GET",
+                path=path,
+                status=response.status_code,
             ) from None
         except requests.exceptions.RequestException as exc:
-            raise self._transport_error(exc, "GET", path, action) from None
+            raise self._transport_error(exc, "GET", path, action, status=response.status_code) from None
         finally:
             response.close()
 
@@ -214,8 +217,9 @@ class HaricaClient:
         )
 
     def _transport_error(
-        self, exc: requests.exceptions.RequestException, method: str, path: str, action: str
+        self, exc: requests.exceptions.RequestException, method: str, path: str, action: str, *, status: int | None = None
     ) -> HaricaAPIError:
+        """Turn a requests error into a HaricaAPIError. ``status`` is that of a response whose body broke off."""
         sent = not _not_sent(exc)
         unknown = sent and method != "GET"
         where = f"{method} {path}"
@@ -259,7 +263,7 @@ class HaricaClient:
         if unknown:
             message += " The request was sent, so it may have taken effect on the server."
         return error_class(
-            self._redactor.redact(message), method=method, path=path, outcome_unknown=unknown
+            self._redactor.redact(message), method=method, path=path, status=status, outcome_unknown=unknown
         )
 
     def _host(self) -> str:

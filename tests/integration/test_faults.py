@@ -172,6 +172,34 @@ def test_list_endpoint_bad_bodies(world, run_playbook, fault, status, phrase):
     assert run.posts() == []
 
 
+@pytest.mark.parametrize(
+    "fault, status, phrase",
+    [
+        ({"action": "html", "status": 502}, 502, "returned HTTP 502 Bad Gateway."),
+        ({"action": "html", "status": 401}, 401, "returned HTTP 401 Unauthorized. Check the api_key option"),
+        (
+            {"action": "status", "status": 200, "body": '[{"serial": "0A1B", "commonName": "cut.exa',
+             "content_type": "application/json"},
+            200,
+            "returned a list that cannot be read: the JSON ends inside a value.",
+        ),
+    ],
+    ids=["html-502", "html-401", "truncated-json"],
+)
+@pytest.mark.parametrize("status_option, path", [("all", "/cm/v1/admin/certificates"),
+                                                 ("valid", "/cm/v1/admin/certificates/list/valid")])
+def test_admin_list_bad_bodies(world, run_playbook, fault, status, phrase, status_option, path):
+    world.control.create_certificate(type="ssl", names=["listed.example.org"])
+    world.control.add_fault(path, method="GET", times=None, **fault)
+    run = run_playbook("certificate_info.yml", extra={"status": status_option}, api_key=ADMIN_KEY, verbosity=4)
+    assert_clean_failure(run)
+    assert run.outcome["error"]["status"] == status
+    assert run.outcome["error"]["method"] == "GET"
+    assert run.outcome["error"]["path"] == path
+    assert f"GET {path} {phrase}" in run.outcome["msg"]
+    assert run.outcome["changed"] is False
+
+
 @pytest.mark.parametrize("state", ["accepted", "cancelled"])
 @pytest.mark.parametrize("status", [400, 403, 500])
 def test_change_rejected_with_json_error(world, run_playbook, state, status):

@@ -262,3 +262,15 @@ def test_proxy_password_hidden(world, collections_path, data_set, proxy, case):
     assert "the connection through the proxy 127.0.0.1:" in output
     assert "Traceback" not in output
     assert log == []
+
+
+def test_gateway_error_is_reported(world, collections_path, data_set):
+    valid = "/cm/v1/admin/certificates/list/valid"
+    world.control.add_fault(valid, "html", method="GET", status=502, times=None)
+    completed, log = run_inventory(world, collections_path, write_source(world), "--list",
+                                   env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "1"})
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert f"Failed to list the valid certificates: GET {valid} returned HTTP 502 Bad Gateway." in output
+    assert "Traceback" not in output
+    assert [entry["path"] for entry in log] == [valid] * 4

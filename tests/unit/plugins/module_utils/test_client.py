@@ -516,6 +516,26 @@ def test_iter_list_truncated(server):
         list(make_client(server.url).iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS))
     assert isinstance(info.value, (HaricaResponseError, HaricaConnectionError))
     assert "Failed to list" in info.value.message
+    assert info.value.status == 200
+
+
+def test_iter_list_cut_short_keeps_status(server):
+    server.queue(Answer(200, b'[{"serial": "1"}, {"serial": "2", "val', {"Content-Type": "application/json"}))
+    with pytest.raises(HaricaResponseError) as info:
+        list(make_client(server.url).iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS))
+    assert info.value.status == 200
+    assert info.value.path == ADMIN_LIST
+    assert f"GET {ADMIN_LIST} returned a list that cannot be read" in info.value.message
+
+
+@pytest.mark.parametrize("status, reason", [(502, "Bad Gateway"), (401, "Unauthorized")])
+def test_iter_list_html_error_page(server, status, reason):
+    page = f"<html><head><title>{status} {reason}</title></head><body>nginx</body></html>".encode()
+    server.queue(*[Answer(status, page, {"Content-Type": "text/html"})] * MAX_ATTEMPTS)
+    with pytest.raises(HaricaAPIError) as info:
+        list(make_client(server.url).iter_list(ADMIN_LIST, action="list", wrapper_keys=WRAPPERS))
+    assert info.value.status == status
+    assert f"GET {ADMIN_LIST} returned HTTP {status} {reason}" in info.value.message
 
 
 def test_iter_list_html_is_auth_error(server):
