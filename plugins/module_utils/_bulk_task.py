@@ -256,7 +256,7 @@ class BulkTask:
         return FAILED
 
     def _keep_unknown(self, number: int, batch: list[rows_.Row], body: bytes, problem: str) -> str:
-        # A zip arrived, so HARICA issued certificates, although the zip cannot be used.
+        # A zip arrived, so HARICA most likely issued certificates, although the zip cannot be used.
         self.server_changed = True
         path = self.deliverer.keep_zip(body, self.params["zip_path"], number, self.batch_total, failed=True)
         detail = (
