@@ -217,7 +217,13 @@ class HaricaClient:
         )
 
     def _transport_error(
-        self, exc: requests.exceptions.RequestException, method: str, path: str, action: str, *, status: int | None = None
+        self,
+        exc: requests.exceptions.RequestException,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        status: int | None = None,
     ) -> HaricaAPIError:
         """Turn a requests error into a HaricaAPIError. ``status`` is that of a response whose body broke off."""
         sent = not _not_sent(exc)
