@@ -17,8 +17,8 @@ from .store import Store
 ACTIONS = ("status", "html", "redirect", "delay", "drop_before", "drop_after", "truncate", "empty")
 # Parameters each action accepts, with their defaults. None marks a required parameter.
 ACTION_PARAMS: dict[str, dict] = {
-    "status": {"status": None, "body": "", "content_type": "", "retry_after": ""},
-    "html": {"status": 502},
+    "status": {"status": None, "body": "", "content_type": "", "retry_after": "", "process": False},
+    "html": {"status": 502, "process": False},
     "redirect": {"status": 302, "location": "/login"},
     "delay": {"delay_seconds": None},
     "drop_before": {},

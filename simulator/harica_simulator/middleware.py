@@ -138,6 +138,10 @@ async def respond(sim: Simulator, request: web.Request, handler, user, fault) ->
         drop_connection(request)
         return web.Response(), None
     if action in SHORT_CIRCUIT_ACTIONS:
+        # An error after the work was done: HARICA, or a proxy in front of it, fails
+        # once the certificates are issued.
+        if fault.get("process"):
+            await process(sim, request, handler, user)
         response = short_circuit_response(sim, fault)
         return response, response.status
     if action == "delay":

@@ -68,6 +68,17 @@ def test_status_fault_does_not_process(world):
     assert world.control.request_state(transaction_id)["status"] == "pending"
 
 
+@pytest.mark.parametrize("action, status", [("status", 502), ("html", 502)])
+def test_fault_after_processing_commits(world, action, status):
+    transaction_id = world.seed()
+    world.control.add_fault(ACCEPT, action, method="POST", status=status, process=True)
+
+    assert world.approver.accept(transaction_id).status_code == status
+
+    assert world.control.request_state(transaction_id)["status"] == "completed"
+    assert last_entry(world)["fault"] == action
+
+
 def test_status_fault_needs_status(control):
     with pytest.raises(ControlError) as caught:
         control.add_fault(SSL_LIST, "status")

@@ -235,6 +235,19 @@ def test_dropped_upload_then_next_run(world, run_playbook, people, dest):
     assert sorted(held) == sorted(person["email"] for person in people)
 
 
+@pytest.mark.parametrize("action", ["status", "html"])
+def test_error_after_issuing_is_settled(world, run_playbook, people, dest, action):
+    """HARICA issues the rows, then a 502 comes back: one upload, and the rows are read back."""
+    world.control.add_fault("/cm/v1/bulk/create/smime", action, method="POST", status=502, process=True)
+    run = bulk(run_playbook, dest, people[:2])
+    assert len(uploads(run)) == 1
+    assert results(run) == {"maria@example.org": "issued", "nikos@example.org": "undelivered"}
+    assert run.outcome["changed"] is True
+    verify(world, dest, people[0])
+    assert not (dest / "nikos@example.org.smime.p12").exists()
+    assert "Traceback" not in run.output
+
+
 def test_ber_indefinite_and_rsa_keys(world, run_playbook, people, dest):
     world.control.settings(p7b_encoding="ber_indefinite", bulk_key_type="rsa-2048")
     run = bulk(run_playbook, dest, people[:2])
