@@ -48,6 +48,11 @@ def test_accept_by_emails_then_rerun(world, run_playbook, kind):
     assert task_outcome(second, kind_name)["changed"] is False
     assert second.posts() == []
     assert_no_key(second)
+    check = run_playbook(PLAYBOOK, extra=extra, api_key=key, check=True)
+    assert check.returncode == 0, check.output
+    assert task_outcome(check, kind_name)["result"] == "already_accepted"
+    assert task_outcome(check, kind_name)["changed"] is False
+    assert check.posts() == []
 
 
 def test_check_mode_and_cancel(world, run_playbook, kind):
@@ -66,6 +71,11 @@ def test_check_mode_and_cancel(world, run_playbook, kind):
     assert task_outcome(again, kind_name)["result"] == "already_cancelled"
     assert task_outcome(again, kind_name)["changed"] is False
     assert again.posts() == []
+    check_cancelled = run_playbook(PLAYBOOK, extra={**extra, "state": "cancelled"}, api_key=key, check=True)
+    assert check_cancelled.returncode == 0, check_cancelled.output
+    assert task_outcome(check_cancelled, kind_name)["result"] == "already_cancelled"
+    assert task_outcome(check_cancelled, kind_name)["changed"] is False
+    assert check_cancelled.posts() == []
     refused = run_playbook(PLAYBOOK, extra=extra, api_key=key)
     assert refused.returncode != 0
     assert "cancelled request cannot be accepted" in task_outcome(refused, kind_name)["msg"]
