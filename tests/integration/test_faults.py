@@ -8,6 +8,7 @@ import pytest
 
 from conftest import (
     ADMIN_KEY,
+    ALL_KEYS,
     APPROVER_KEY,
     PROXY_PASSWORD,
     PROXY_USER,
@@ -19,6 +20,7 @@ from conftest import (
 
 NAMES = ["api.example.org"]
 ACCEPT = "/cm/v1/enterprise/accept/ssl"
+CANCEL = "/cm/v1/enterprise/cancel/ssl"
 
 
 def by_id(transaction_id):
@@ -67,6 +69,50 @@ def test_dropped_accept_that_took_effect(world, run_playbook):
     assert run.posts()[0]["status"] is None
     assert "so the accept took effect" in run.output
     assert world.control.request_state(transaction_id)["status"] == "completed"
+
+
+def test_dropped_cancel_that_took_effect(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(CANCEL, "drop_after", method="POST")
+    run = run_playbook(extra={"transaction_id": transaction_id, "state": "cancelled"})
+    assert run.returncode == 0, run.output
+    assert run.outcome["changed"] is True
+    assert run.outcome["result"] == "cancelled"
+    assert [entry["status"] for entry in run.posts()] == [None]
+    post_index = run.log.index(run.posts()[0])
+    assert run.log[post_index + 1]["path"] == by_id(transaction_id)
+    assert "so the cancel took effect" in run.output
+    assert world.control.request_state(transaction_id)["status"] == "cancelled"
+
+
+def test_post_answered_by_401_page(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    world.control.add_fault(ACCEPT, "html", method="POST", status=401)
+    run = run_playbook(extra={"transaction_id": transaction_id}, verbosity=4)
+    assert_clean_failure(run)
+    assert run.outcome["error"]["status"] == 401
+    assert run.outcome["error"]["path"] == ACCEPT
+    assert run.outcome["error"]["outcome_unknown"] is False
+    assert "POST /cm/v1/enterprise/accept/ssl returned HTTP 401 Unauthorized" in run.outcome["msg"]
+    assert "HARICA_API_KEY" in run.outcome["msg"]
+    assert run.outcome.get("changed", False) is False
+    assert len(run.posts()) == 1
+    assert world.control.request_state(transaction_id)["status"] == "pending"
+
+
+def test_log_file_has_no_key(world, run_playbook):
+    transaction_id = seed_request(world, NAMES)
+    # The server echoes the key in its error, and the key is given as a module option.
+    body = json.dumps({"message": f"The key {APPROVER_KEY} may not accept this request"})
+    world.control.add_fault(ACCEPT, "status", method="POST", status=400, body=body, content_type="application/json")
+    log_file = world.tmp_path / "ansible.log"
+    run = run_playbook(extra={"transaction_id": transaction_id, "api_key": APPROVER_KEY}, api_key=None, verbosity=4,
+                       env={"ANSIBLE_LOG_PATH": str(log_file), "ANSIBLE_INJECT_INVOCATION": "1"})
+    assert_clean_failure(run)
+    lines = log_file.read_text().splitlines()
+    assert any("The key ******** may not accept this request" in line for line in lines)
+    for key in ALL_KEYS:
+        assert [line for line in lines if key in line] == []
 
 
 def test_dropped_accept_before_effect(world, run_playbook):
@@ -204,7 +250,7 @@ def test_admin_list_bad_bodies(world, run_playbook, fault, status, phrase, statu
 @pytest.mark.parametrize("status", [400, 403, 500])
 def test_change_rejected_with_json_error(world, run_playbook, state, status):
     transaction_id = seed_request(world, NAMES)
-    path = ACCEPT if state == "accepted" else "/cm/v1/enterprise/cancel/ssl"
+    path = ACCEPT if state == "accepted" else CANCEL
     body = '{"message": "Rejected by the server for testing"}'
     world.control.add_fault(path, "status", method="POST", status=status, body=body,
                             content_type="application/json")
@@ -224,7 +270,11 @@ def test_rerun_in_other_time_zone(world, run_playbook):
     second = run_playbook(extra=extra, env={"TZ": "Asia/Tokyo"})
     assert second.returncode == 0, second.output
     assert second.outcome["changed"] is False
-    assert second.outcome["request"]["days_remaining"] == first.outcome["request"]["days_remaining"]
+    assert second.outcome["result"] == "already_accepted"
+    assert second.posts() == []
+    for field in ("status", "serial_number", "requested_at", "reviewed_at", "not_after", "days_remaining"):
+        assert second.outcome["request"][field] == first.outcome["request"][field], field
+    assert second.outcome["certificate"] == first.outcome["certificate"]
     utc = run_playbook(extra=extra, env={"TZ": "UTC"})
     assert utc.outcome["request"]["not_after"] == second.outcome["request"]["not_after"]
     assert "TypeError" not in first.output + second.output

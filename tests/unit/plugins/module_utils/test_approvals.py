@@ -175,13 +175,15 @@ def test_apply_cancel_sends_manual_body():
     assert api.posts == [("POST", CANCEL, {"TransactionId": "a", "Message": "no", "InformUser": False})]
 
 
-def test_apply_lost_answer_after_effect_succeeds():
+@pytest.mark.parametrize("path, plan, status", [(ACCEPT, Plan("accept", "accepted"), "completed"),
+                                                (CANCEL, Plan("cancel", "cancelled"), "cancelled")])
+def test_apply_lost_answer_after_effect_succeeds(path, plan, status):
     api, store = api_and_store(raw_request("a"))
-    dropped = HaricaConnectionError("dropped", method="POST", path=ACCEPT, outcome_unknown=True)
-    api.fail_next("POST", ACCEPT, dropped, apply_first=True)
-    after, warning = apply_transition(store, store.get("a"), Plan("accept", "accepted"), message="", inform_user=True)
-    assert after["status"] == "completed"
-    assert "took effect" in warning
+    dropped = HaricaConnectionError("dropped", method="POST", path=path, outcome_unknown=True)
+    api.fail_next("POST", path, dropped, apply_first=True)
+    after, warning = apply_transition(store, store.get("a"), plan, message="", inform_user=True)
+    assert after["status"] == status
+    assert f"so the {plan.action} took effect" in warning
     assert len(api.posts) == 1
     assert api.calls[-1] == ("GET", BY_ID + "a", None)
 
