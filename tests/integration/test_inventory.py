@@ -194,13 +194,17 @@ def test_cache_serves_second_run(world, collections_path, data_set):
     assert len(flushed_log) == 3
 
 
-def test_key_hidden_at_high_verbosity(world, collections_path, data_set):
+@pytest.mark.parametrize("key_source", ["option", "environment", "lookup_file"])
+def test_key_hidden_at_high_verbosity(world, collections_path, data_set, key_source):
     key_file = world.tmp_path / "admin.key"
     key_file.write_text(ADMIN_KEY + "\n")
     cache_dir = world.tmp_path / "cache"
-    source = write_source(world, api_key="{{ lookup('ansible.builtin.file', '%s') }}" % key_file, cache=True,
-                          cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
-    completed, log = run_inventory(world, collections_path, source, "--list", "-vvvv", api_key=None)
+    options = {"option": {"api_key": ADMIN_KEY}, "environment": {},
+               "lookup_file": {"api_key": "{{ lookup('ansible.builtin.file', '%s') }}" % key_file}}[key_source]
+    source = write_source(world, cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir),
+                          **options)
+    environment_key = ADMIN_KEY if key_source == "environment" else None
+    completed, log = run_inventory(world, collections_path, source, "--list", "-vvvv", api_key=environment_key)
     assert completed.returncode == 0, completed.stderr
     assert log and all(entry["user"] == "admin@example.org" for entry in log)
     assert list(cache_dir.iterdir()), "the run wrote no cache file"
@@ -209,6 +213,23 @@ def test_key_hidden_at_high_verbosity(world, collections_path, data_set):
         for path in cache_dir.iterdir():
             assert key not in path.read_text()
     assert "harica: GET /cm/v1/admin/certificates/list/valid:" in completed.stdout
+
+
+def test_unknown_key_hidden_at_high_verbosity(world, collections_path, data_set):
+    unknown_key = "unknown-inventory-key-6b1f0c"
+    cache_dir = world.tmp_path / "cache"
+    source = write_source(world, api_key=unknown_key, cache=True, cache_plugin="ansible.builtin.jsonfile",
+                          cache_connection=str(cache_dir))
+    completed, log = run_inventory(world, collections_path, source, "--list", "-vvvv", api_key=None)
+    output = completed.stdout + completed.stderr
+    assert "returned HTTP 401 Unauthorized" in output
+    assert "HARICA_API_KEY" in output
+    assert [entry["status"] for entry in log] == [401]
+    cache_files = list(cache_dir.iterdir()) if cache_dir.exists() else []
+    for key in (unknown_key, *ALL_KEYS):
+        assert key not in output
+        for path in cache_files:
+            assert key not in path.read_text()
 
 
 def test_progress_only_when_verbose(world, collections_path, data_set):
@@ -274,3 +295,31 @@ def test_gateway_error_is_reported(world, collections_path, data_set):
     assert f"Failed to list the valid certificates: GET {valid} returned HTTP 502 Bad Gateway." in output
     assert "Traceback" not in output
     assert [entry["path"] for entry in log] == [valid] * 4
+
+
+def test_expiring_group_in_any_zone(world, collections_path, data_set):
+    # The server sends validTo without an offset. Read as local time, it would move by the
+    # zone's offset and push one of these two certificates across the 30-day threshold.
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    edges = {"inside.example.org": now + datetime.timedelta(days=30, hours=-3),
+             "outside.example.org": now + datetime.timedelta(days=30, hours=3)}
+    for serial, (name, not_after) in zip(("E1", "E2"), edges.items()):
+        world.control.create_certificate(type="ssl", serial=serial, requester_email="admin@example.org", names=[name],
+                                         not_after=not_after.strftime("%Y-%m-%dT%H:%M:%SZ"), validity_days=90)
+    source = write_source(world)
+    runs = [listed(world, collections_path, source, env={"TZ": zone})[0]
+            for zone in ("UTC", "Asia/Tokyo", "Asia/Tokyo", "America/Los_Angeles")]
+    expiring = [sorted(inventory["harica_expiring"]["hosts"]) for inventory in runs]
+    assert expiring[0] == ["inside.example.org", "soon.example.org"]
+    assert expiring[1] == expiring[0]
+    assert expiring[2] == expiring[0]
+    assert expiring[3] == expiring[0]
+    remaining = [
+        {host: variables["harica_days_remaining"] for host, variables in inventory["_meta"]["hostvars"].items()}
+        for inventory in runs
+    ]
+    assert remaining[0]["inside.example.org"] == 29
+    assert remaining[0]["outside.example.org"] == 30
+    assert remaining[1] == remaining[0]
+    assert remaining[2] == remaining[0]
+    assert remaining[3] == remaining[0]
