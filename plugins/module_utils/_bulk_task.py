@@ -18,6 +18,7 @@ import typing as t
 
 from ansible_collections.harica.certmanager.plugins.module_utils import _api
 from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_rows as rows_
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_zip as zip_
 from ansible_collections.harica.certmanager.plugins.module_utils._argspec import connection_argument_spec
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
@@ -150,7 +151,7 @@ class BulkTask:
     def _read_rows(self) -> list[rows_.Row]:
         if self.params["entries"] is not None:
             return rows_.rows_from_entries(self.params["entries"])
-        rows = rows_.rows_from_csv(self.params["csv_path"])
+        rows = rows_from_csv(self.params["csv_path"])
         # Passwords read from a file are secrets like those given as options.
         self.module.no_log_values.update(row.pickup_password for row in rows if row.pickup_password)
         return rows

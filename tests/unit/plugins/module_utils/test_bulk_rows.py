@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import (
     Row,
     assign_friendly_names,
     build_csv,
-    rows_from_csv,
     rows_from_entries,
     safe_email,
     validate_rows,
@@ -84,6 +84,7 @@ def test_spreadsheet_csv_gives_same_bytes(tmp_path):
 LOCALE_SCRIPT = """
 import json, locale, sys
 from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_rows as rows_
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 
 def upload(rows):
     rows_.validate_rows(rows, "smime", None)
@@ -92,7 +93,7 @@ def upload(rows):
 
 print(json.dumps({"encoding": locale.getpreferredencoding(False),
                   "entries": upload(rows_.rows_from_entries(json.loads(sys.argv[1]))),
-                  "csv": upload(rows_.rows_from_csv(sys.argv[2]))}))
+                  "csv": upload(rows_from_csv(sys.argv[2]))}))
 """
 
 
