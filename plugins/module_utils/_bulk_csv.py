@@ -14,6 +14,9 @@ import typing as t
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import CSV_COLUMNS, CSV_HEADER, Row
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
 
+# Column separators that spreadsheet programs write in place of the comma, with their names.
+SEPARATORS = {";": "semicolons", "\t": "tabs"}
+
 
 def rows_from_csv(path: str) -> list[Row]:
     """Read a CSV in HARICA's format; a UTF-8 BOM, CRLF and quoted fields are accepted.
@@ -89,6 +92,7 @@ def _csv_keys(header: t.Sequence[str], path: str) -> list[str | None]:
             keys.append(None)  # HARICA's example ends every row with a comma.
             continue
         if name not in CSV_COLUMNS:
+            _check_separator(cell, path)
             raise HaricaInputError(
                 f"csv_path {path} has the unknown column {cell!r}: the header is {','.join(CSV_HEADER)}."
             )
@@ -96,6 +100,23 @@ def _csv_keys(header: t.Sequence[str], path: str) -> list[str | None]:
     if "email" not in keys:
         raise HaricaInputError(f"csv_path {path} has no Email column: the header is {','.join(CSV_HEADER)}.")
     return keys
+
+
+def _check_separator(cell: str, path: str) -> None:
+    """Raise when a header cell is known column names joined by another separator than a comma.
+
+    Excel saves CSV with the list separator of the Windows region settings, which is a
+    semicolon in Greek and other locales whose decimal separator is a comma. The module
+    names the separator and does not read the file with it, because HARICA reads commas.
+    """
+    for separator, plural in SEPARATORS.items():
+        names = [part.strip().replace(" ", "").lower() for part in cell.split(separator) if part.strip()]
+        if len(names) > 1 and all(name in CSV_COLUMNS for name in names):
+            raise HaricaInputError(
+                f"csv_path {path} separates its columns with {plural} ({separator!r}), but HARICA's bulk format"
+                ' uses commas. The file must be saved as "CSV UTF-8 (Comma delimited)". If Excel still writes'
+                f" {plural}, set the list separator of the Windows region settings to a comma and save again."
+            )
 
 
 

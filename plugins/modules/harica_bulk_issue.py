@@ -128,6 +128,9 @@ options:
       - A UTF-8 BOM, CRLF line endings, a trailing comma and quoted fields, as
         spreadsheet programs save them, are accepted. Rows are numbered as a spreadsheet
         shows them, the header being row 1.
+      - The columns must be separated by commas. A file separated by semicolons or tabs,
+        as Excel saves CSV in Greek and other locales whose decimal separator is a comma,
+        is rejected with the separator named, and is never read with a guessed separator.
     type: path
   profile:
     description:

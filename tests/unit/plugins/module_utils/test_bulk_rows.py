@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import (
+    CSV_HEADER,
     Row,
     assign_friendly_names,
     build_csv,
@@ -139,6 +140,28 @@ def test_csv_unknown_column(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("Email,Email4\r\na@example.org,b@example.org\r\n", encoding="utf-8")
     with pytest.raises(HaricaInputError, match="unknown column 'Email4'"):
+        rows_from_csv(str(path))
+
+
+@pytest.mark.parametrize("separator, name", [(";", "semicolons (';')"), ("\t", "tabs ('\\t')")],
+                         ids=["semicolon", "tab"])
+def test_csv_other_separator_named(tmp_path, separator, name):
+    path = tmp_path / "excel.csv"
+    header = separator.join(CSV_HEADER) + separator
+    row = separator.join(["", "a@example.org", "", "", "", "", "Secret-Pickup-1", "email_only", ""]) + separator
+    path.write_bytes(b"\xef\xbb\xbf" + f"{header}\r\n{row}\r\n".encode("utf-8"))
+    with pytest.raises(HaricaInputError) as info:
+        rows_from_csv(str(path))
+    message = info.value.message
+    assert message.startswith(f"csv_path {path} separates its columns with {name}, but HARICA's bulk format")
+    assert 'The file must be saved as "CSV UTF-8 (Comma delimited)"' in message
+    assert "unknown column" not in message
+
+
+def test_csv_semicolon_with_unknown_name(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("Email;Department\r\na@example.org;Lab\r\n", encoding="utf-8")
+    with pytest.raises(HaricaInputError, match="unknown column 'Email;Department'"):
         rows_from_csv(str(path))
 
 
