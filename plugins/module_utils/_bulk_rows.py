@@ -44,6 +44,9 @@ CSV_COLUMNS = {
 CSV_NAMES = {key: column for column, key in zip(CSV_HEADER, (
     "friendly_name", "email", "email2", "email3", "given_name", "surname", "pickup_password", "profile", "csr"))}
 
+# Entry keys in the order of the CSV columns.
+CSV_KEYS = tuple(CSV_NAMES)
+
 ENTRY_KEYS = ("email", "email2", "email3", "given_name", "surname", "friendly_name", "profile", "csr", "csr_path",
               "pickup_password")
 
@@ -81,6 +84,10 @@ _SEVERAL = re.compile(r"[,;\s]")
 # Characters replaced by "-" in a friendly name, because HARICA names zip members after it:
 # path separators, characters that file systems reject, and control characters.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?<>|]')
+# The first line of a PEM block, and the labels of a CSR's block (OpenSSL still reads the older "NEW" one).
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
+_CSR_LABELS = ("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST")
+_CSR_FIX = "Give the whole PEM text that openssl req -new writes, with its BEGIN and END lines"
 # Characters replaced by "_" in the file names made from an email address.
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^a-z0-9._@+-]")
 
@@ -104,6 +111,11 @@ class Row:
     def name(self, key: str) -> str:
         """Return a field's name as the user wrote it: a CSV column, or an entry key."""
         return CSV_NAMES.get(key, key) if self.from_csv else key
+
+    def field_position(self, key: str) -> int:
+        """Return a field's position among the CSV columns, or among the entry keys."""
+        order = CSV_KEYS if self.from_csv else ENTRY_KEYS
+        return order.index(key) if key in order else len(order)
 
     @property
     def email(self) -> str:
@@ -145,20 +157,23 @@ def rows_from_entries(entries: t.Sequence[t.Mapping[str, t.Any]]) -> list[Row]:
 
 
 class RowProblems:
-    """The problems found in the rows, reported all at once."""
+    """The problems found in the rows, reported all at once in the order of rows and fields."""
 
     def __init__(self) -> None:
-        self.items: list[dict[str, t.Any]] = []
+        self.found: list[tuple[tuple[int, int], dict[str, t.Any]]] = []
 
     def add(self, row: Row, field: str, message: str) -> None:
-        self.items.append({"row": row.number, "field": row.name(field), "message": message})
+        position = (row.number, row.field_position(field))
+        self.found.append((position, {"row": row.number, "field": row.name(field), "message": message}))
 
     def raise_if_any(self) -> None:
-        if not self.items:
+        if not self.found:
             return
-        listed = "; ".join(f"row {item['row']}, {item['field']}: {item['message']}" for item in self.items)
+        # A stable sort keeps the order in which the checks found two problems of one field.
+        items = [item for _position, item in sorted(self.found, key=lambda pair: pair[0])]
+        listed = "; ".join(f"row {item['row']}, {item['field']}: {item['message']}" for item in items)
         raise HaricaInputError(
-            f"{len(self.items)} problem(s) in the rows, so nothing was uploaded: {listed}.", invalid_rows=self.items
+            f"{len(items)} problem(s) in the rows, so nothing was uploaded: {listed}.", invalid_rows=items
         )
 
 
@@ -218,13 +233,11 @@ def _check_key_source(row: Row, problems: RowProblems) -> None:
     text = row.get("csr") if given[0] == "csr" else _read_csr_file(row, problems)
     if text is None:
         return
-    try:
-        request = x509.load_pem_x509_csr(text.encode("ascii"))
-        valid = request.is_signature_valid
-    except (ValueError, UnicodeEncodeError) as exc:
-        problems.add(row, given[0], f"is not a readable PEM certificate signing request: {exc}")
+    request = _load_csr(text)
+    if isinstance(request, str):
+        problems.add(row, given[0], f"{request}. {_CSR_FIX}")
         return
-    if not valid:
+    if not request.is_signature_valid:
         problems.add(row, given[0], "the CSR's signature is invalid")
         return
     row.csr_pem = text.strip()
@@ -233,14 +246,51 @@ def _check_key_source(row: Row, problems: RowProblems) -> None:
     )
 
 
+def _load_csr(text: str) -> x509.CertificateSigningRequest | str:
+    """Return the CSR of PEM text, or the reason it is none in a user's words.
+
+    The cryptography library's errors name its parser's internals, so the reason is found
+    from the PEM lines instead.
+    """
+    try:
+        return x509.load_pem_x509_csr(text.encode("ascii"))
+    except UnicodeEncodeError:
+        return "contains characters that are not ASCII, so it is not a PEM certificate signing request"
+    except ValueError:
+        pass
+    labels = _PEM_BEGIN.findall(text)
+    requests = [label for label in labels if label in _CSR_LABELS]
+    if not labels:
+        return "is not a PEM certificate signing request, because it has no -----BEGIN CERTIFICATE REQUEST----- line"
+    if not requests:
+        return f"is a PEM {labels[0]}, not a PEM certificate signing request"
+    if f"-----END {requests[0]}-----" not in text:
+        return f"has no -----END {requests[0]}----- line, so the PEM certificate signing request is cut off"
+    return "the PEM certificate signing request does not decode, because its content is damaged or incomplete"
+
+
 def _read_csr_file(row: Row, problems: RowProblems) -> str | None:
     path = row.get("csr_path") or ""
     try:
-        with open(path, encoding="ascii") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(row, "csr_path", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        problems.add(row, "csr_path", f"cannot read {path}: {exc.strerror or exc}")
         return None
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        problems.add(row, "csr_path", _binary_csr_problem(path, data))
+        return None
+
+
+def _binary_csr_problem(path: str, data: bytes) -> str:
+    try:
+        x509.load_der_x509_csr(data)
+    except ValueError:
+        return f"{path} is not a PEM certificate signing request, because it contains bytes that are not ASCII text"
+    return (f"{path} is a DER certificate signing request, not PEM, so convert it with"
+            f" openssl req -inform DER -in {path} -out {path}.pem and give that file")
 
 
 def _check_friendly_name(row: Row, problems: RowProblems) -> None:

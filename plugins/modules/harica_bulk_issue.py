@@ -15,7 +15,7 @@ description:
     HARICA's bulk CSV endpoint, only the rows that have none. With nothing to issue,
     nothing is sent, so the task can run again and again.
   - Every row is checked before anything is sent, and every problem of every row is
-    reported at once, with its row number and field.
+    reported at once, with its row number and field, sorted by row and then by field.
   - An upload is never sent twice. When its outcome is lost (a timeout, a dropped
     connection, a 5xx status, or HARICA's 200 response with an empty body or an empty zip),
     the module reads the certificates again for up to O(settle_timeout) seconds and

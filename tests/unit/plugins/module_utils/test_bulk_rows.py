@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
@@ -227,8 +229,64 @@ def test_all_problems_reported_at_once(tmp_path):
     assert (10, "email") in cells
     assert (11, "profile") in cells
     assert (12, "email2") in cells
+    assert [item["row"] for item in found] == sorted(item["row"] for item in found)
+    assert message.index("row 10, email:") < message.index("row 11, profile:")
     assert "nothing was uploaded" in message
     assert "Secret-Pickup-1" not in message
+
+
+def test_problems_sorted_by_row_then_field():
+    found, message = problems([
+        {"email": "a@example.org", "pickup_password": "Secret-Pickup-1"},
+        {"email": "A@example.org", "pickup_password": "Secret-Pickup-2"},
+        {"email": "b@example.org", "profile": "bogus", "friendly_name": "Lab (old)", "pickup_password": "Secret-Pickup-3"},
+    ])
+    assert [(item["row"], item["field"]) for item in found] == [(2, "email"), (3, "friendly_name"), (3, "profile")]
+    assert message.index("row 2, email:") < message.index("row 3, friendly_name:") < message.index("row 3, profile:")
+
+
+def test_csv_problems_sorted_by_column(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("Email,CertType,FriendlyName,PickupPassword\r\n"
+                    "a@example.org,bogus,Lab (old),Secret-Pickup-1\r\n", encoding="utf-8")
+    with pytest.raises(HaricaInputError) as info:
+        validate_rows(rows_from_csv(str(path)), "smime", None)
+    fields = [item["field"] for item in info.value.details["invalid_rows"]]
+    assert fields == ["FriendlyName", "CertType"]
+
+
+DAMAGED_CSR = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
+BROKEN_CSRS = {
+    "no-pem": ("not a csr", "is not a PEM certificate signing request, because it has no -----BEGIN CERTIFICATE"
+                            " REQUEST----- line"),
+    "damaged-der": (DAMAGED_CSR, "the PEM certificate signing request does not decode"),
+    "bad-base64": (DAMAGED_CSR.replace("AAAA", "A*AA"), "the PEM certificate signing request does not decode"),
+    "certificate": (CSR.replace("CERTIFICATE REQUEST", "CERTIFICATE"),
+                    "is a PEM CERTIFICATE, not a PEM certificate signing request"),
+    "cut-off": ("\n".join(CSR.splitlines()[:4]), "has no -----END CERTIFICATE REQUEST----- line"),
+    "not-ascii": (DAMAGED_CSR.replace("AAAA", "ΑΒΓΔ"), "contains characters that are not ASCII"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_CSRS))
+def test_broken_csr_message(case):
+    text, phrase = BROKEN_CSRS[case]
+    found, message = problems([{"email": "a@example.org", "csr": text}])
+    assert [(item["row"], item["field"]) for item in found] == [(1, "csr")]
+    assert phrase in found[0]["message"]
+    assert "openssl req" in found[0]["message"]
+    for internal in ("asn1", "ParseError", "cryptography.io", "Unable to load"):
+        assert internal not in message
+
+
+def test_der_csr_file_named(tmp_path):
+    der = tmp_path / "maria.der"
+    der.write_bytes(x509.load_pem_x509_csr(CSR.encode("ascii")).public_bytes(serialization.Encoding.DER))
+    found, _message = problems([{"email": "a@example.org", "csr_path": str(der)}])
+    assert [(item["row"], item["field"]) for item in found] == [(1, "csr_path")]
+    assert found[0]["message"] == (
+        f"{der} is a DER certificate signing request, not PEM, so convert it with"
+        f" openssl req -inform DER -in {der} -out {der}.pem and give that file")
 
 
 def test_duplicate_names_the_first_row():
