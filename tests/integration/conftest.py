@@ -206,17 +206,25 @@ def _environment(collections: Path, results_file: Path, world: World, api_key: s
     return environment
 
 
+def unwrapped(text: str) -> str:
+    """Return the text without whitespace, so that a secret that a warning wrapped is found whole.
+
+    ansible-core 2.16 wraps warnings at the terminal width, also at the hyphens of a key.
+    """
+    return "".join(text.split())
+
+
 def assert_no_key(run: PlaybookRun, *paths: Path) -> None:
     """Assert that no API key of the test world shows in the run's output or in files."""
     for key in ALL_KEYS:
-        assert key not in run.output, f"an API key appears in the output:\n{run.output}"
+        assert key not in unwrapped(run.output), f"an API key appears in the output:\n{run.output}"
         for path in paths:
             assert key not in path.read_text(errors="replace"), f"an API key appears in {path}"
 
 
 def assert_no_proxy_password(text: str, *paths: Path) -> None:
     """Assert that the test proxy's password shows neither in the text nor in the files."""
-    assert PROXY_PASSWORD not in text, f"the proxy password appears in the output:\n{text}"
+    assert PROXY_PASSWORD not in unwrapped(text), f"the proxy password appears in the output:\n{text}"
     for path in paths:
         assert PROXY_PASSWORD not in path.read_text(errors="replace"), f"the proxy password appears in {path}"
 

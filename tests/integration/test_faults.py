@@ -16,6 +16,7 @@ from conftest import (
     assert_no_proxy_password,
     closed_port,
     seed_request,
+    unwrapped,
 )
 
 NAMES = ["api.example.org"]
@@ -128,7 +129,7 @@ def test_unknown_key(world, run_playbook):
     transaction_id = seed_request(world, NAMES)
     run = run_playbook(extra={"transaction_id": transaction_id}, api_key="not-a-real-key-1234", verbosity=4)
     assert_clean_failure(run)
-    assert "not-a-real-key-1234" not in run.output
+    assert "not-a-real-key-1234" not in unwrapped(run.output)
     assert run.outcome["error"]["status"] == 401
     assert "HARICA_API_KEY" in run.outcome["msg"]
 
@@ -301,7 +302,7 @@ def test_proxy_password_hidden(world, run_playbook, proxy, case):
 
     assert log_file.read_text(), "Ansible wrote no log file"
     assert_no_proxy_password(run.output + json.dumps(run.results), log_file)
-    assert WRONG_PROXY_PASSWORD not in run.output + json.dumps(run.results) + log_file.read_text()
+    assert WRONG_PROXY_PASSWORD not in unwrapped(run.output + json.dumps(run.results) + log_file.read_text())
     assert_no_key(run, log_file)
     assert run.outcome["invocation"]["module_args"]["proxy_url"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
