@@ -19,10 +19,19 @@ import typing as t
 
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
 from ansible_collections.harica.certmanager.plugins.module_utils._pem import HAS_CRYPTOGRAPHY
+from ansible_collections.harica.certmanager.plugins.module_utils._values import normalize_dns_name
 
 if HAS_CRYPTOGRAPHY:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
+
+# requests, which the collection requires, depends on idna.
+try:
+    import idna
+except ImportError:  # pragma: no cover
+    HAS_IDNA = False
+else:
+    HAS_IDNA = True
 
 # HARICA's bulk CSV header, in this order (the same in five public clients).
 CSV_HEADER = ("FriendlyName", "Email", "Email2", "Email3", "GivenName", "Surname", "PickupPassword", "CertType", "CSR")
@@ -73,6 +82,10 @@ PROFILES: dict[str, dict[str, Profile]] = {
 DEFAULT_PROFILES = {"smime": "email_only", "clientauth": "client_authentication_iv"}
 
 FRIENDLY_NAME_MAX = 85
+# NOTE: HARICA publishes no minimum length of a pickup password, so 8 is a guess, the
+# simulator's floor. The password is all that protects the private key in the PKCS#12
+# file, so a shorter one is rejected before upload.
+PICKUP_PASSWORD_MIN = 8
 # An address as RFC 5321 (section 4.1.2) writes it without quotes: a local part of atoms
 # joined by single dots, and a domain of labels that neither start nor end with a hyphen.
 # Characters above ASCII are accepted in both, as RFC 6531 allows. The module also
@@ -177,13 +190,25 @@ class RowProblems:
         )
 
 
-def validate_rows(rows: t.Sequence[Row], certificate_type: str, default_profile: str | None) -> None:
-    """Check every row and fill in its profile, CSR and public key; raise listing all problems."""
+def validate_rows(
+    rows: t.Sequence[Row],
+    certificate_type: str,
+    default_profile: str | None,
+    domains: t.Collection[str] | None = None,
+) -> None:
+    """Check every row and fill in its profile, CSR and public key; raise listing all problems.
+
+    ``domains`` are the enterprise's domains in ASCII form. Every address of a row must be
+    in one of them or in a subdomain of one. None skips that check.
+    """
+    # NOTE: the simulator also rejects a common name longer than 64 characters, the limit
+    # of RFC 5280, made of GivenName and Surname or of the email. It is not checked here,
+    # because how HARICA builds the common name of a bulk row is not known.
     problems = RowProblems()
     if not rows:
         raise HaricaInputError("No rows to issue: give entries or a csv_path with at least one row.")
     for row in rows:
-        _check_emails(row, problems)
+        _check_emails(row, domains, problems)
         _check_profile(row, certificate_type, default_profile, problems)
         _check_key_source(row, problems)
         _check_friendly_name(row, problems)
@@ -191,7 +216,7 @@ def validate_rows(rows: t.Sequence[Row], certificate_type: str, default_profile:
     problems.raise_if_any()
 
 
-def _check_emails(row: Row, problems: RowProblems) -> None:
+def _check_emails(row: Row, domains: t.Collection[str] | None, problems: RowProblems) -> None:
     if not row.get("email"):
         problems.add(row, "email", "missing; every row needs an email address")
     for field in ("email", "email2", "email3"):
@@ -203,8 +228,32 @@ def _check_emails(row: Row, problems: RowProblems) -> None:
                                      " email, email2 and email3")
         elif not _EMAIL.fullmatch(value):
             problems.add(row, field, f"{value!r} is not an email address")
+        elif domains is not None and not within_domains(value, domains):
+            problems.add(row, field, f"{value!r} is not in a domain of the enterprise ({', '.join(domains)}) or in"
+                                     " a subdomain of one, so HARICA would reject it")
     if len(set(row.emails)) != len(row.emails):
         problems.add(row, "email2", "repeats an address of the same row")
+
+
+def within_domains(email: str, domains: t.Collection[str]) -> bool:
+    """Tell whether the domain of an address is one of ``domains`` (ASCII form) or below one."""
+    names = _ascii_forms(email.rpartition("@")[2])
+    return any(name == domain or name.endswith("." + domain) for name in names for domain in domains)
+
+
+def _ascii_forms(domain: str) -> set[str]:
+    """Return the ASCII forms of a domain under IDNA 2003 and, with the idna package, IDNA 2008.
+
+    The two differ for a few characters, such as the Greek final sigma. Which one HARICA's
+    records use is unknown, so an address passes when either form is in a domain.
+    """
+    forms = {normalize_dns_name(domain)}
+    if HAS_IDNA and not domain.isascii():
+        try:
+            forms.add(idna.encode(domain.rstrip("."), uts46=True).decode("ascii"))
+        except idna.IDNAError:
+            pass
+    return forms
 
 
 def _check_profile(row: Row, certificate_type: str, default: str | None, problems: RowProblems) -> None:
@@ -229,6 +278,10 @@ def _check_key_source(row: Row, problems: RowProblems) -> None:
         problems.add(row, "csr", f"give exactly one of {choices} (given: {which})")
         return
     if given[0] == "pickup_password":
+        if len(row.get("pickup_password") or "") < PICKUP_PASSWORD_MIN:
+            problems.add(row, "pickup_password", f"is shorter than {PICKUP_PASSWORD_MIN} characters, and it is all"
+                                                 " that protects the private key in the PKCS#12 file, so give at"
+                                                 f" least {PICKUP_PASSWORD_MIN}")
         return
     text = row.get("csr") if given[0] == "csr" else _read_csr_file(row, problems)
     if text is None:
@@ -247,7 +300,7 @@ def _check_key_source(row: Row, problems: RowProblems) -> None:
 
 
 def _load_csr(text: str) -> x509.CertificateSigningRequest | str:
-    """Return the CSR of PEM text, or the reason it is none in a user's words.
+    """Load the CSR of PEM text, or return why the text is not one, in words a user understands.
 
     The cryptography library's errors name its parser's internals, so the reason is found
     from the PEM lines instead.
@@ -395,6 +448,7 @@ __all__ = (
     "DEFAULT_PROFILES",
     "ENTRY_KEYS",
     "FRIENDLY_NAME_MAX",
+    "PICKUP_PASSWORD_MIN",
     "PROFILES",
     "Profile",
     "Row",
@@ -404,4 +458,5 @@ __all__ = (
     "safe_email",
     "server_row_errors",
     "validate_rows",
+    "within_domains",
 )

@@ -39,6 +39,11 @@ FAILED = "failed"
 UNKNOWN = "unknown"
 NOT_SENT = "not_sent"
 
+# The words of the summary for each result, in the order they are listed. In check mode
+# the summary uses "would be issued" instead of "issued".
+SUMMARY_WORDS = {ISSUED: "issued", SKIPPED: "skipped", UNDELIVERED: "undelivered", FAILED: "failed",
+                 UNKNOWN: "unknown", NOT_SENT: "not sent"}
+
 # The module that shows which rows have a certificate when the task cannot tell.
 INFO_MODULE = "harica.certmanager.harica_certificate_info"
 
@@ -99,17 +104,21 @@ class BulkTask:
         self.errors: list[str] = []
         # Whether an upload issued certificates, or may have, whatever the rows' results.
         self.server_changed = False
+        # The batch that HARICA rejected for the problems of some rows: its number, its rows
+        # and those problems by row number. The task stops at that batch, so there is at most one.
+        self.rejection: tuple[int, list[rows_.Row], str, dict[int, str]] | None = None
         self.deliverer = Deliverer(module, client, self.type, self.params["dest"])
 
     def run(self) -> dict[str, t.Any]:
         """Issue what is missing, deliver what exists, and return the module result."""
         self._check_options()
         rows = self._read_rows()
-        rows_.validate_rows(rows, self.type, self.params["profile"])
-        self._create_dest()
+        # The enterprise comes first, because its domains are part of the row checks.
         enterprise = EnterpriseStore(self.client).resolve(
             organization_id=self.params["organization_id"], enterprise=self.params["enterprise"]
         )
+        rows_.validate_rows(rows, self.type, self.params["profile"], self._enterprise_domains(enterprise))
+        self._create_dest()
         index = CertificateIndex.read(self.client, self.type, [row.email for row in rows])
         to_issue = self._plan(rows, index)
         rows_.assign_friendly_names(to_issue)
@@ -155,6 +164,17 @@ class BulkTask:
         # Passwords read from a file are secrets like those given as options.
         self.module.no_log_values.update(row.pickup_password for row in rows if row.pickup_password)
         return rows
+
+    def _enterprise_domains(self, enterprise: t.Mapping[str, t.Any]) -> list[str] | None:
+        domains = [domain["name"] for domain in enterprise["domains"]]
+        if domains:
+            return domains
+        self.module.warn(
+            f"The record of enterprise {enterprise['name']} ({enterprise['organization_id']}) lists no domains, so"
+            " the module did not check that the rows' addresses are in the enterprise's domains. HARICA checks"
+            " them when the rows are uploaded."
+        )
+        return None
 
     def _plan(self, rows: list[rows_.Row], index: CertificateIndex) -> list[rows_.Row]:
         to_issue = []
@@ -208,7 +228,7 @@ class BulkTask:
         try:
             response = self.client.post(
                 _api.bulk_create_path(self.type),
-                action=f"upload bulk batch {number} ({len(batch)} rows)",
+                action=f"upload bulk batch {number} ({_count(len(batch), 'row')})",
                 data=data,
                 files=files,
                 accept="application/zip, application/json",
@@ -216,7 +236,7 @@ class BulkTask:
         except HaricaAPIError as exc:
             if exc.outcome_unknown:
                 return self._settle(batch, index, exc.message)
-            return self._fail_batch(batch, exc.message, rows_.server_row_errors(exc.document, batch))
+            return self._fail_batch(number, batch, exc.message, rows_.server_row_errors(exc.document, batch))
         body = response.content
         try:
             zip_.check_response(body, response.headers.get("Content-Type", ""))
@@ -224,7 +244,7 @@ class BulkTask:
         except zip_.EmptyAnswerError as exc:
             return self._settle(batch, index, exc.message)
         except zip_.NotAZipError as exc:
-            return self._fail_batch(batch, exc.message)
+            return self._fail_batch(number, batch, exc.message)
         except zip_.ZipCheckError as exc:
             return self._keep_unknown(number, batch, body, f"{exc.message} Nothing was extracted.")
         return self._deliver(number, batch, body, deliveries)
@@ -246,13 +266,18 @@ class BulkTask:
                                " rows are written.")
         return ISSUED
 
-    def _fail_batch(self, batch: list[rows_.Row], message: str, row_errors: dict[int, str] | None = None) -> str:
+    def _fail_batch(
+        self, number: int, batch: list[rows_.Row], message: str, row_errors: dict[int, str] | None = None
+    ) -> str:
+        if row_errors:
+            self.rejection = (number, batch, message, row_errors)
         for row in batch:
             detail = message
             if row_errors and row.number in row_errors:
                 detail = f"{message} HARICA rejected this row: {row_errors[row.number]}"
             elif row_errors:
-                detail = f"{message} HARICA rejected other rows of the batch, so this row was not issued."
+                rejected = _row_numbers(sorted(row_errors))
+                detail = f"{message} HARICA rejected {rejected} of the batch, so this row was not issued."
             self._finish(row, FAILED, detail=detail)
         return FAILED
 
@@ -358,22 +383,55 @@ class BulkTask:
             if entry["result"] == UNDELIVERED:
                 self.module.warn(f"Row {entry['row']} ({entry['email']}): {entry['detail']}")
         changed = bool(counts.get(ISSUED)) or self.deliverer.changed or self.server_changed
-        summary = ", ".join(f"{count} {result}" for result, count in sorted(counts.items()))
+        words = dict(SUMMARY_WORDS, **({ISSUED: "would be issued"} if self.module.check_mode else {}))
+        summary = ", ".join(f"{counts[result]} {word}" for result, word in words.items() if counts.get(result))
         result = {"changed": changed, "entries": entries, "batches": self.batches, "msg": f"Rows: {summary}."}
+        failure = self._failure(entries)
+        if failure is None:
+            return result
+        message = f"{result['msg']} {failure}"
+        raise HaricaError(message, **{key: value for key, value in result.items() if key != "msg"})
+
+    def _failure(self, entries: list[dict[str, t.Any]]) -> str | None:
+        """Describe why the task failed, or return None when it did not."""
+        if self.rejection is not None:
+            return _rejection_text(*self.rejection)
         problems = [entry for entry in entries if entry["result"] in (FAILED, UNKNOWN, NOT_SENT)]
         if problems:
-            first = f"row {problems[0]['row']} ({problems[0]['email']}): {problems[0]['detail']}"
-        elif self.errors:
-            first = self.errors[0]
-        else:
-            return result
-        message = f"{result['msg']} First problem, {first}"
-        raise HaricaError(message, **{key: value for key, value in result.items() if key != "msg"})
+            return f"First problem, row {problems[0]['row']} ({problems[0]['email']}): {problems[0]['detail']}"
+        if self.errors:
+            return f"First problem, {self.errors[0]}"
+        return None
+
 
 
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _rejection_text(number: int, batch: list[rows_.Row], message: str, row_errors: dict[int, str]) -> str:
+    """Name the rows HARICA rejected, with their problems, first, and count the other rows of the batch."""
+    rejected = [row for row in batch if row.number in row_errors]
+    listed = "; ".join(f"row {row.number} ({row.email}): {row_errors[row.number]}" for row in rejected)
+    text = f"HARICA rejected batch {number} because of {_count(len(rejected), 'row')}: {_sentence(listed)}"
+    text += f" {_sentence(message)}"
+    others = len(batch) - len(rejected)
+    if others:
+        text += f" HARICA named no problem in the other {_count(others, 'row')} of the batch, but none of them was"
+        text += " issued."
+    return f"{text} Fix the rejected rows and run the task again."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _row_numbers(numbers: list[int]) -> str:
+    """Return row numbers as a phrase: "row 3", "rows 3 and 4", "rows 3, 4 and 7"."""
+    if len(numbers) == 1:
+        return f"row {numbers[0]}"
+    return f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def _error_text(exc: HaricaError | OSError) -> str:

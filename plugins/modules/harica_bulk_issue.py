@@ -16,6 +16,12 @@ description:
     nothing is sent, so the task can run again and again.
   - Every row is checked before anything is sent, and every problem of every row is
     reported at once, with its row number and field, sorted by row and then by field.
+    The checks include that every address is in one of the enterprise's domains or in a
+    subdomain of one, so the module reads the enterprise first. When the enterprise
+    record lists no domains, that check is skipped with a warning.
+  - HARICA may still reject rows for a rule that the module does not check, such as the
+    64-character limit of a common name. It then issues no row of the batch, and the
+    failure message names the rejected rows with their problems first.
   - An upload is never sent twice. When its outcome is lost (a timeout, a dropped
     connection, a 5xx status, or HARICA's 200 response with an empty body or an empty zip),
     the module reads the certificates again for up to O(settle_timeout) seconds and
@@ -86,7 +92,10 @@ options:
     elements: dict
     suboptions:
       email:
-        description: Primary email address; required.
+        description:
+          - Primary email address; required.
+          - Every address of a row must be in one of the enterprise's domains or in a
+            subdomain of one.
         type: str
       email2:
         description: Second email address.
@@ -117,7 +126,9 @@ options:
         type: path
       pickup_password:
         description:
-          - Password that protects the PKCS#12 file of a key HARICA generates.
+          - Password that protects the PKCS#12 file of a key HARICA generates, at least 8
+            characters long. HARICA publishes no minimum. The module requires 8, because
+            the password is all that protects the private key in the file.
           - Exactly one of O(entries[].csr), O(entries[].csr_path) and O(entries[].pickup_password) is required.
           - It is a secret like the API key, and appears in no output or file except the PKCS#12.
         type: str
@@ -277,7 +288,12 @@ invalid_rows:
   elements: dict
   sample: [{"row": 3, "field": "email", "message": "missing; every row needs an email address"}]
 msg:
-  description: A count of the results.
+  description:
+    - A count of the results, such as C(Rows: 3 issued, 2 skipped.) In check mode the
+      rows to issue are counted as C(would be issued).
+    - When HARICA rejected a batch for the problems of some rows, the message names those
+      rows with their problems first, then counts the other rows of the batch, which were
+      not issued either.
   returned: always
   type: str
   sample: "Rows: 3 issued, 2 skipped."

@@ -165,8 +165,50 @@ def test_invalid_rows_upload_nothing(world, run_playbook, dest):
     assert run.returncode != 0
     assert [(item["row"], item["field"]) for item in run.outcome["invalid_rows"]] == [
         (1, "csr"), (2, "email"), (3, "friendly_name")]
-    assert run.log == []
+    assert [(entry["method"], entry["path"]) for entry in run.log] == [("GET", "/cm/v1/admin/enterprises")]
     assert "Pickup-Secret-1" not in run.output
+
+
+def test_domains_and_password_upload_nothing(world, run_playbook, people, dest):
+    rows = people[:2] + [
+        {"email": "lab@sub.example.org", "email2": "x@other.org", "pickup_password": "Pickup-Secret-1"},
+        {"email": "short@example.org", "pickup_password": "Short-7"},
+        {"email": "y@example.org.evil.net", "pickup_password": "Pickup-Secret-2"},
+    ]
+    run = bulk(run_playbook, dest, rows)
+    assert run.returncode != 0
+    assert [(item["row"], item["field"]) for item in run.outcome["invalid_rows"]] == [
+        (3, "email2"), (4, "pickup_password"), (5, "email")]
+    assert "'x@other.org' is not in a domain of the enterprise (example.org)" in run.outcome["msg"]
+    assert uploads(run) == []
+    assert os.listdir(dest) == []
+    assert "Short-7" not in run.output
+
+
+@pytest.mark.parametrize("separator", [";", "\t"], ids=["semicolon", "tab"])
+def test_csv_separator_is_named(world, run_playbook, dest, separator):
+    spreadsheet = world.tmp_path / "excel.csv"
+    lines = [separator.join(["FriendlyName", "Email", "Email2", "Email3", "GivenName", "Surname", "PickupPassword",
+                             "CertType", "CSR"]),
+             separator.join(["", "nikos@example.org", "", "", "", "", PASSWORDS["nikos@example.org"], "", ""])]
+    spreadsheet.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
+    run = bulk(run_playbook, dest, csv_path=str(spreadsheet))
+    assert run.returncode != 0
+    assert f"separates its columns with {'semicolons' if separator == ';' else 'tabs'}" in run.outcome["msg"]
+    assert 'saved as "CSV UTF-8 (Comma delimited)"' in run.outcome["msg"]
+    assert run.log == []
+
+
+def test_broken_csr_in_plain_words(world, run_playbook, dest):
+    broken = world.tmp_path / "broken.csr"
+    broken.write_text("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
+    run = bulk(run_playbook, dest, [{"email": "a@example.org", "csr_path": str(broken)}])
+    assert run.returncode != 0
+    assert run.outcome["invalid_rows"] == [{"row": 1, "field": "csr_path", "message": (
+        "the PEM certificate signing request does not decode, because its content is damaged or incomplete. Give"
+        " the whole PEM text that openssl req -new writes, with its BEGIN and END lines")}]
+    assert "asn1" not in run.output
+    assert uploads(run) == []
 
 
 LOGIN = "/login?ReturnUrl=%2Fcm%2Fv1%2Fbulk%2Fcreate%2Fsmime"
@@ -279,6 +321,7 @@ def test_check_mode_uploads_nothing(world, run_playbook, people, dest):
                                     "entries": people}, api_key=ADMIN_KEY, check=True)
     assert run.returncode == 0, run.output
     assert set(results(run).values()) == {"issued"}
+    assert run.outcome["msg"] == "Rows: 5 would be issued."
     assert uploads(run) == []
 
 
@@ -294,8 +337,14 @@ def test_check_mode_after_issue_is_unchanged(world, run_playbook, people, dest):
     assert {path.name: path.read_bytes() for path in dest.iterdir()} == before
 
 
+# The simulator rejects a common name of more than 64 characters, which the module does not check.
+LONG_NAME = {"email": "long@example.org", "given_name": "Αικατερίνη-Μαρία-Ελένη", "surname":
+             "Παπαδοπούλου-Κωνσταντινοπούλου-Αλεξανδροπούλου", "profile": "natural_legal_lcp",
+             "pickup_password": "Pickup-Secret-1"}
+
+
 def test_later_batch_rejected_keeps_report(world, run_playbook, people, dest):
-    rows = people[:2] + [{"email": "x@other.org", "pickup_password": "Pickup-Secret-1"}, people[2]]
+    rows = people[:2] + [LONG_NAME, people[2]]
     run = bulk(run_playbook, dest, rows, batch_size=2)
     assert run.returncode != 0
     assert "Traceback" not in run.output
@@ -303,7 +352,7 @@ def test_later_batch_rejected_keeps_report(world, run_playbook, people, dest):
     assert [(batch["rows"], batch["result"]) for batch in run.outcome["batches"]] == [
         ([1, 2], "issued"), ([3, 4], "failed")]
     assert list(results(run).values()) == ["issued", "issued", "failed", "failed"]
-    assert "HARICA rejected this row: Email:" in run.outcome["entries"][2]["detail"]
+    assert "HARICA rejected this row: GivenName:" in run.outcome["entries"][2]["detail"]
     assert (dest / "nikos@example.org.smime.p12").exists()
     assert len(uploads(run)) == 2
 
@@ -363,11 +412,16 @@ def test_enterprise_and_user_info(world, run_playbook, people, dest):
 
 def test_server_row_errors_are_reported(world, run_playbook, dest):
     rows = [{"email": "fine@example.org", "pickup_password": "Pickup-Secret-1"},
-            {"email": "x@other.org", "pickup_password": "short"}]
+            {"email": "also.fine@example.org", "pickup_password": "Pickup-Secret-2"}, LONG_NAME]
     run = bulk(run_playbook, dest, rows)
     assert run.returncode != 0
+    message = run.outcome["msg"]
+    assert message.startswith("Rows: 3 failed. HARICA rejected batch 1 because of 1 row: row 3 (long@example.org):"
+                              " GivenName: GivenName and Surname make a common name longer than 64 characters.")
+    assert message.endswith("HARICA named no problem in the other 2 rows of the batch, but none of them was issued."
+                            " Fix the rejected rows and run the task again.")
+    assert ".." not in message
     by_email = {entry["email"]: entry["detail"] for entry in run.outcome["entries"]}
-    assert "HARICA rejected this row: Email:" in by_email["x@other.org"]
-    assert "PickupPassword:" in by_email["x@other.org"]
-    assert "HARICA rejected other rows of the batch" in by_email["fine@example.org"]
-    assert "short" not in run.output.replace("shorter", "")
+    assert "HARICA rejected this row: GivenName:" in by_email["long@example.org"]
+    assert "HARICA rejected row 3 of the batch, so this row was not issued." in by_email["fine@example.org"]
+    assert "Pickup-Secret" not in run.output

@@ -9,7 +9,8 @@ whose member matches no row), ``"symlink"`` (the first member is a link),
 ``"rename:<name>"`` (the first member gets that name), ``"status:<code>"`` (a JSON error
 with that status, nothing issued), ``"issued_status:<code>"`` (issue, then that status),
 ``"redirect:<code>"`` (a redirect to the login page) and ``"row_errors"`` (400 with a
-row error for the first row). A callable answer gets the zip members as (name, bytes)
+row error for the first row; ``"row_errors:4,5"`` names those rows of the uploaded CSV,
+whose header is row 1). A callable answer gets the zip members as (name, bytes)
 pairs after issuing and returns the zip body.
 
 ``answer`` applies to the next upload only. ``answers`` lists the answers of the next
@@ -63,11 +64,12 @@ class FakeBulkAPI(FakeCertificateAPI):
         self.answer: str | t.Callable[[list[tuple[str, bytes]]], bytes] | None = None
         self.answers: list[t.Any] = []
         self.uploads: list[dict[str, t.Any]] = []
+        self.enterprises = [dict(row) for row in ENTERPRISES]
 
     def get_json(self, path: str, *, action: str) -> t.Any:
         if path == "/cm/v1/admin/enterprises":
             self.calls.append(("GET", path, None))
-            return [dict(row) for row in ENTERPRISES]
+            return [dict(row) for row in self.enterprises]
         return super().get_json(path, action=action)
 
     def post(self, path: str, *, action: str, data: dict, files: dict, accept: str | None = None) -> FakeResponse:
@@ -120,8 +122,10 @@ class FakeBulkAPI(FakeCertificateAPI):
             response.status_code = 400 if kind == "row_errors" else int(argument)
             document: dict[str, t.Any] = {"message": f"Injected HTTP {response.status_code} error"}
             if kind == "row_errors":
+                rows = [int(number) for number in argument.split(",")] if argument else [2]
                 document = {"message": "The CSV contains invalid rows",
-                            "errors": [{"row": 2, "field": "Email", "message": "not in the enterprise's domains"}]}
+                            "errors": [{"row": row, "field": "Email", "message": "not in the enterprise's domains"}
+                                       for row in rows]}
             response.headers["Content-Type"] = "application/json"
             response._content = json.dumps(document).encode()
         response.reason = http.HTTPStatus(response.status_code).phrase

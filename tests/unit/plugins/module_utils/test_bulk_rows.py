@@ -23,6 +23,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows impo
     validate_rows,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
+from ansible_collections.harica.certmanager.plugins.module_utils._values import normalize_dns_name
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "bulk")
 CSR = open(os.path.join(FIXTURES, "maria.csr"), encoding="ascii").read()
@@ -61,9 +62,9 @@ def prepared(rows, certificate_type="smime", profile=None):
     return rows
 
 
-def problems(entries, certificate_type="smime"):
+def problems(entries, certificate_type="smime", domains=None):
     with pytest.raises(HaricaInputError) as info:
-        validate_rows(rows_from_entries(entries), certificate_type, None)
+        validate_rows(rows_from_entries(entries), certificate_type, None, domains)
     return info.value.details["invalid_rows"], info.value.message
 
 
@@ -239,7 +240,8 @@ def test_problems_sorted_by_row_then_field():
     found, message = problems([
         {"email": "a@example.org", "pickup_password": "Secret-Pickup-1"},
         {"email": "A@example.org", "pickup_password": "Secret-Pickup-2"},
-        {"email": "b@example.org", "profile": "bogus", "friendly_name": "Lab (old)", "pickup_password": "Secret-Pickup-3"},
+        {"email": "b@example.org", "profile": "bogus", "friendly_name": "Lab (old)",
+         "pickup_password": "Secret-Pickup-3"},
     ])
     assert [(item["row"], item["field"]) for item in found] == [(2, "email"), (3, "friendly_name"), (3, "profile")]
     assert message.index("row 2, email:") < message.index("row 3, friendly_name:") < message.index("row 3, profile:")
@@ -287,6 +289,57 @@ def test_der_csr_file_named(tmp_path):
     assert found[0]["message"] == (
         f"{der} is a DER certificate signing request, not PEM, so convert it with"
         f" openssl req -inform DER -in {der} -out {der}.pem and give that file")
+
+
+def test_addresses_outside_domains_rejected():
+    domains = ["example.org", "example.com"]
+    found, message = problems([
+        {"email": "a@example.org", "email2": "b@Lab.Example.COM", "email3": "c@other.org",
+         "pickup_password": "Secret-Pickup-1"},
+        {"email": "d@notexample.org", "pickup_password": "Secret-Pickup-2"},
+        {"email": "e@example.org.evil.net", "pickup_password": "Secret-Pickup-3"},
+    ], domains=domains)
+    outside = "is not in a domain of the enterprise (example.org, example.com) or in a subdomain of one"
+    assert found == [
+        {"row": 1, "field": "email3", "message": f"'c@other.org' {outside}, so HARICA would reject it"},
+        {"row": 2, "field": "email", "message": f"'d@notexample.org' {outside}, so HARICA would reject it"},
+        {"row": 3, "field": "email", "message": f"'e@example.org.evil.net' {outside}, so HARICA would reject it"},
+    ]
+    assert "nothing was uploaded" in message
+
+
+@pytest.mark.parametrize("domain", ["xn--jxalzmu.gr", "xn--jxalzmp.gr", "δήμος.gr"],
+                         ids=["idna-2003", "idna-2008", "unicode"])
+def test_international_domain_either_form(domain):
+    """The final sigma of δήμος has two ASCII forms, and either one in the enterprise record passes."""
+    rows = rows_from_entries([{"email": "info@δήμος.gr", "email2": "info@lab.δήμος.gr",
+                               "pickup_password": "Secret-Pickup-1"}])
+    validate_rows(rows, "smime", None, [normalize_dns_name(domain)])
+
+
+def test_no_domains_skips_check():
+    validate_rows(rows_from_entries([{"email": "a@other.org", "pickup_password": "Secret-Pickup-1"}]), "smime", None,
+                  None)
+
+
+@pytest.mark.parametrize("field, where", [("pickup_password", "pickup_password"), ("PickupPassword", "PickupPassword")],
+                         ids=["entries", "csv"])
+def test_short_pickup_password_rejected(tmp_path, field, where):
+    if field == "pickup_password":
+        rows = rows_from_entries([{"email": "a@example.org", "pickup_password": "Short-7"},
+                                  {"email": "b@example.org", "pickup_password": "Enough-8"}])
+    else:
+        path = tmp_path / "short.csv"
+        path.write_text("Email,PickupPassword\r\na@example.org,Short-7\r\nb@example.org,Enough-8\r\n",
+                        encoding="utf-8")
+        rows = rows_from_csv(str(path))
+    with pytest.raises(HaricaInputError) as info:
+        validate_rows(rows, "smime", None)
+    first = rows[0].number
+    assert info.value.details["invalid_rows"] == [{"row": first, "field": where, "message": (
+        "is shorter than 8 characters, and it is all that protects the private key in the PKCS#12 file,"
+        " so give at least 8")}]
+    assert "Short-7" not in info.value.message
 
 
 def test_duplicate_names_the_first_row():

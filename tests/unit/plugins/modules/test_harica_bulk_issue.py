@@ -26,6 +26,7 @@ from ansible_collections.harica.certmanager.tests.unit.utils.scripted_server imp
 
 PASSWORDS = {"nikos@example.org": "Pickup-Nikos-77", "eleni@example.org": "Pickup-Eleni-88"}
 VALID_LIST = "/cm/v1/admin/certificates/list/valid"
+ENTERPRISE_LIST = ("GET", "/cm/v1/admin/enterprises", None)
 INFO_MODULE = "harica.certmanager.harica_certificate_info"
 
 
@@ -100,6 +101,7 @@ def test_added_row_uploads_one(api, tmp_path, csrs):
     more = entries(csrs) + [{"email": "new@example.org", "csr": csrs["new@example.org"]}]
     outcome = run(api, tmp_path, more)
     assert results(outcome)["new@example.org"] == "issued"
+    assert outcome.result["msg"] == "Rows: 1 issued, 4 skipped."
     assert [row["Email"] for row in api.uploads[-1]["rows"]] == ["new@example.org"]
 
 
@@ -146,6 +148,7 @@ def test_check_mode_sends_nothing(api, tmp_path, csrs):
     outcome = run(api, tmp_path, entries(csrs), _ansible_check_mode=True)
     assert outcome.result["changed"] is True
     assert set(results(outcome).values()) == {"issued"}
+    assert outcome.result["msg"] == "Rows: 4 would be issued."
     assert uploads(api) == []
     assert os.listdir(tmp_path) == []
 
@@ -154,8 +157,37 @@ def test_invalid_rows_send_nothing(api, tmp_path):
     outcome = run(api, tmp_path, [{"email": "a@example.org"}, {"pickup_password": "Pickup-Secret-1"}])
     assert outcome.failed
     assert [(item["row"], item["field"]) for item in outcome.result["invalid_rows"]] == [(1, "csr"), (2, "email")]
-    assert api.calls == []
+    assert api.calls == [ENTERPRISE_LIST]
     assert "Pickup-Secret-1" not in json.dumps(outcome.result)
+
+
+def test_domains_and_password_checked_first(api, tmp_path, csrs):
+    rows = entries(csrs) + [
+        {"email": "lab@example.com", "email2": "x@other.org", "pickup_password": "Pickup-Secret-1"},
+        {"email": "short@example.org", "pickup_password": "Short-7"},
+        {"email": "y@lab.example.net", "csr": csrs["new@example.org"]},
+    ]
+    outcome = run(api, tmp_path, rows)
+    assert outcome.failed
+    assert [(item["row"], item["field"]) for item in outcome.result["invalid_rows"]] == [
+        (5, "email2"), (6, "pickup_password"), (7, "email")]
+    assert "example.org, example.com" in outcome.result["invalid_rows"][0]["message"]
+    assert "nothing was uploaded" in outcome.result["msg"]
+    assert api.calls == [ENTERPRISE_LIST]
+    assert os.listdir(tmp_path) == []
+    assert "Short-7" not in json.dumps(outcome.result)
+
+
+def test_enterprise_without_domains_warns(api, tmp_path, csrs):
+    for record in api.enterprises:
+        record.pop("domain")
+    outcome = run(api, tmp_path, [entries(csrs)[1], {"email": "x@other.org", "pickup_password": "Pickup-Secret-1"}],
+                  organization_id="org-1", enterprise=None)
+    assert not outcome.failed, outcome.result
+    assert results(outcome) == {"nikos@example.org": "issued", "x@other.org": "issued"}
+    assert outcome.result["warnings"] == [
+        "The record of enterprise Example University (org-1) lists no domains, so the module did not check that the"
+        " rows' addresses are in the enterprise's domains. HARICA checks them when the rows are uploaded."]
 
 
 def test_path_in_email_is_rejected(api, tmp_path):
@@ -164,7 +196,7 @@ def test_path_in_email_is_rejected(api, tmp_path):
     assert outcome.failed
     assert outcome.result["invalid_rows"] == [
         {"row": 1, "field": "email", "message": "'../../x@example.org' is not an email address"}]
-    assert api.calls == []
+    assert api.calls == [ENTERPRISE_LIST]
     assert os.listdir(tmp_path) == []
     assert not any(name.startswith("x@example.org") for name in os.listdir(tmp_path.parent.parent))
 
@@ -208,6 +240,30 @@ def test_json_error_fails_batch(api, tmp_path, csrs):
     assert outcome.failed
     assert "The CSV contains invalid rows" in outcome.result["msg"]
     assert os.listdir(tmp_path) == []
+
+
+def test_rejected_rows_named_first(api, tmp_path, csrs):
+    api.answer = "row_errors:4,5"
+    outcome = run(api, tmp_path, entries(csrs))
+    assert outcome.failed
+    assert outcome.result["msg"] == (
+        "Rows: 4 failed. HARICA rejected batch 1 because of 2 rows: row 3 (kostas@example.org): Email: not in the"
+        " enterprise's domains; row 4 (eleni@example.org): Email: not in the enterprise's domains. Failed to upload"
+        " bulk batch 1 (4 rows): POST /cm/v1/bulk/create/smime returned HTTP 400 Bad Request: The CSV contains"
+        " invalid rows. HARICA named no problem in the other 2 rows of the batch, but none of them was issued."
+        " Fix the rejected rows and run the task again.")
+    details = [entry["detail"] for entry in outcome.result["entries"]]
+    assert details[0].endswith("HARICA rejected rows 3 and 4 of the batch, so this row was not issued.")
+    assert details[2].endswith("HARICA rejected this row: Email: not in the enterprise's domains")
+
+
+def test_one_rejected_row_alone(api, tmp_path, csrs):
+    api.answer = "row_errors"
+    outcome = run(api, tmp_path, entries(csrs)[:1])
+    assert outcome.result["msg"] == (
+        "Rows: 1 failed. HARICA rejected batch 1 because of 1 row: row 1 (maria@example.org): Email: not in the"
+        " enterprise's domains. Failed to upload bulk batch 1 (1 row): POST /cm/v1/bulk/create/smime returned"
+        " HTTP 400 Bad Request: The CSV contains invalid rows. Fix the rejected rows and run the task again.")
 
 
 def test_stray_member_keeps_zip(api, tmp_path, csrs):
@@ -321,6 +377,7 @@ def test_check_mode_after_issue_changes_nothing(api, tmp_path, csrs):
     assert not check.failed, check.result
     assert check.result["changed"] is False
     assert set(results(check).values()) == {"skipped"}
+    assert check.result["msg"] == "Rows: 4 skipped."
     assert len(uploads(api)) == 1
     assert {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)} == before
 
@@ -500,6 +557,7 @@ def test_later_batch_failure_keeps_report(api, tmp_path, csrs, failure):
     assert [(batch["rows"], batch["result"]) for batch in outcome.result["batches"]] == [
         ([1, 2], "issued"), ([3, 4], batch_result)]
     assert list(results(outcome).values()) == ["issued", "issued", *later_results, "not_sent"]
+    assert ", 1 not sent." in outcome.result["msg"]
     for entry in outcome.result["entries"][2:4]:
         assert phrase in entry["detail"]
     assert outcome.result["entries"][4]["detail"] == (
