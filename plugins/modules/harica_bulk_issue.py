@@ -289,8 +289,8 @@ invalid_rows:
   sample: [{"row": 3, "field": "email", "message": "missing; every row needs an email address"}]
 msg:
   description:
-    - A count of the results, such as C(Rows: 3 issued, 2 skipped.) In check mode the
-      rows to issue are counted as C(would be issued).
+    - A count of the results, as in the sample. In check mode the rows to issue are
+      counted as C(would be issued).
     - When HARICA rejected a batch for the problems of some rows, the message names those
       rows with their problems first, then counts the other rows of the batch, which were
       not issued either.
