@@ -103,7 +103,7 @@ def _csv_keys(header: t.Sequence[str], path: str) -> list[str | None]:
 
 
 def _check_separator(cell: str, path: str) -> None:
-    """Raise when a header cell is known column names joined by another separator than a comma.
+    """Raise when a header cell contains known column names joined by a separator other than a comma.
 
     Excel saves CSV with the list separator of the Windows region settings, which is a
     semicolon in Greek and other locales whose decimal separator is a comma. The module

@@ -312,13 +312,13 @@ def _load_csr(text: str) -> x509.CertificateSigningRequest | str:
     except ValueError:
         pass
     labels = _PEM_BEGIN.findall(text)
-    requests = [label for label in labels if label in _CSR_LABELS]
+    csr_labels = [label for label in labels if label in _CSR_LABELS]
     if not labels:
         return "is not a PEM certificate signing request, because it has no -----BEGIN CERTIFICATE REQUEST----- line"
-    if not requests:
+    if not csr_labels:
         return f"is a PEM {labels[0]}, not a PEM certificate signing request"
-    if f"-----END {requests[0]}-----" not in text:
-        return f"has no -----END {requests[0]}----- line, so the PEM certificate signing request is cut off"
+    if f"-----END {csr_labels[0]}-----" not in text:
+        return f"has no -----END {csr_labels[0]}----- line, so the PEM certificate signing request is cut off"
     return "the PEM certificate signing request does not decode, because its content is damaged or incomplete"
 
 

@@ -18,9 +18,9 @@ import typing as t
 
 from ansible_collections.harica.certmanager.plugins.module_utils import _api
 from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_rows as rows_
-from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 from ansible_collections.harica.certmanager.plugins.module_utils import _bulk_zip as zip_
 from ansible_collections.harica.certmanager.plugins.module_utils._argspec import connection_argument_spec
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_matching import CertificateIndex
 from ansible_collections.harica.certmanager.plugins.module_utils._enterprises import EnterpriseStore
@@ -402,7 +402,6 @@ class BulkTask:
         if self.errors:
             return f"First problem, {self.errors[0]}"
         return None
-
 
 
 def _sentence(text: str) -> str:
