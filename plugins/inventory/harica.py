@@ -23,6 +23,37 @@ description:
     gets the plain name and the others C(<name>_<serial>). A renewal therefore moves the
     plain name to the new certificate. Set O(hostname_source=serial) for names that never
     move.
+  - "Groups: C(harica_valid), C(harica_expired) and C(harica_revoked) by status;
+    C(harica_expiring) for the valid certificates whose validity ends within
+    O(expiry_warning_days) days; and one group per type, C(harica_ssl), C(harica_smime) and
+    C(harica_clientauth). The three status groups and C(harica_expiring) exist even when
+    empty; a type group exists when a certificate of that type is listed. O(groups) and
+    O(keyed_groups) add groups of your own."
+  - "Host variables of each certificate, which O(compose), O(groups) and O(keyed_groups)
+    can use:"
+  - C(harica_serial_number), the serial number in upper-case hex without leading zeros.
+  - C(harica_common_name), the common name of the subject, or null.
+  - C(harica_names), the DNS names and then the email addresses of the subject
+    alternative names.
+  - C(harica_type), V(ssl), V(smime), V(clientauth), or null when HARICA's record does not
+    tell.
+  - C(harica_status), V(valid), V(expired) or V(revoked), computed at each run.
+  - C(harica_not_before) and C(harica_not_after), the start and end of validity in UTC,
+    as C(YYYY-MM-DDTHH:MM:SSZ).
+  - C(harica_days_remaining), whole days until C(harica_not_after), rounded down and
+    negative once it has passed, computed at each run; null when the end is unknown.
+  - C(harica_issuer), the issuer's distinguished name.
+  - C(harica_requester), the email address that HARICA records as the requester. For a
+    bulk-issued certificate that is the uploader, the Enterprise Admin whose key sent the
+    upload, not the person the certificate is for, so find that person in
+    C(harica_names). This is an assumption about HARICA's records, listed with the API
+    assumptions in the collection's documentation.
+  - C(harica_enterprise), the id of the enterprise.
+  - C(harica_transaction_id), the transaction id of the request the certificate was
+    issued for, or null.
+  - C(harica_certificate), the certificate in PEM, only with O(include_pem).
+  - C(ansible_connection) and C(ansible_python_interpreter), unless O(local_connection)
+    is off.
   - The file must be named C(harica.yml) or C(harica.yaml), or end with those names.
 author:
   - HARICA CertManager collection maintainers (@harica-certmanager)
@@ -41,6 +72,16 @@ notes:
   - The default memory cache lasts one run only; use a cache plugin that keeps its data,
     such as C(ansible.builtin.jsonfile), to reuse the lists across runs.
   - With C(-v) the plugin shows each list call with its size and time.
+  - Host names and values come from HARICA, and whoever requested a certificate chose its
+    names, so they must never be templated. The plugin does not mark them trusted, and a
+    C({{ }}) in a certificate's name stays text. ansible-core 2.19 and later treat the
+    values of an inventory plugin as untrusted themselves. On earlier cores the plugin
+    marks them unsafe.
+  - 'Plays, templates and C(ansible-inventory --list --yaml) see the plain values. Because
+    they are untrusted, C(ansible-inventory --list) writes each string value as
+    C({"__ansible_unsafe": "ssl"}), so that its output, read back as an inventory, stays
+    untrusted. C(--host) does the same on ansible-core before 2.19. The last example
+    shows a C(jq) filter that turns that output into plain JSON.'
 extends_documentation_fragment:
   - harica.certmanager.connection.plugins
   - ansible.builtin.constructed
@@ -108,14 +149,23 @@ groups:
   short_lived: harica_days_remaining is not none and harica_days_remaining < 7
 compose:
   tls_port: 443
+
+# ansible-inventory --list writes each value as {"__ansible_unsafe": "..."}, because the
+# values are untrusted. This jq filter (jq 1.6 or later) prints the same inventory with
+# plain values:
+#   ansible-inventory -i harica.yml --list |
+#     jq 'walk(if type == "object" and keys == ["__ansible_unsafe"] then .__ansible_unsafe else . end)'
 """
 
 import sys
 import time
+import typing as t
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.utils.display import Display
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.harica.certmanager.plugins.module_utils import _api
 from ansible_collections.harica.certmanager.plugins.module_utils._argspec import client_settings, plain_http_warning
@@ -133,6 +183,17 @@ from ansible_collections.harica.certmanager.plugins.plugin_utils._inventory_reco
 display = Display()
 
 CONNECTION_OPTIONS = ("api_url", "api_key", "validate_certs", "ca_path", "timeout", "proxy_url", "use_proxy")
+
+# Host names and variables come from HARICA, where whoever requested a certificate chose
+# its names, so they must never be templated. ansible-core 2.19 and later treat whatever
+# an inventory plugin sets as untrusted. Earlier cores template a plain string when a play
+# reads it, so there the plugin marks each value unsafe itself.
+WRAP_UNSAFE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2]) < (2, 19)
+
+
+def untrusted(value: t.Any) -> t.Any:
+    """Return the value marked unsafe on ansible-core before 2.19, else unchanged."""
+    return wrap_var(value) if WRAP_UNSAFE else value
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -220,8 +281,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for name, record in assign_host_names(records, now=now, source=self.get_option("hostname_source")):
             if status_of(record, now) not in statuses:
                 continue
-            host = self.inventory.add_host(name)
-            variables = host_variables(record, now)
+            host = self.inventory.add_host(untrusted(name))
+            variables = untrusted(host_variables(record, now))
             for variable, value in variables.items():
                 self.inventory.set_variable(host, variable, value)
             if local:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import datetime
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from ansible.release import __version__ as ansible_core_version
 
 from conftest import (
     ADMIN_KEY,
@@ -25,9 +28,12 @@ from conftest import (
 )
 
 GOLDEN = HERE / "golden" / "inventory_list.json"
+PLUGIN = HERE.parents[1] / "plugins" / "inventory" / "harica.py"
+AUDIT_GUIDE = HERE.parents[1] / "docs" / "docsite" / "rst" / "workflow_audit.rst"
 ORGANIZATION = "0b9c7f2e-5a3d-4c1b-9e8f-6a7b8c9d0e1f"
 FAR_START, FAR_END = "2026-01-01T00:00:00Z", "2030-01-01T00:00:00Z"
 REVOCATION = {"reason_code": "4.9.1.1.1.1", "at": "2026-06-01T00:00:00Z"}
+CORE_VERSION = tuple(int(part) for part in ansible_core_version.split(".")[:2])
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -327,3 +333,95 @@ def test_expiring_group_in_any_zone(world, collections_path, data_set):
     assert remaining[1] == remaining[0]
     assert remaining[2] == remaining[0]
     assert remaining[3] == remaining[0]
+
+
+def plugin_examples():
+    """Return the EXAMPLES string of the inventory plugin, read without importing it."""
+    for node in ast.parse(PLUGIN.read_text()).body:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["EXAMPLES"]:
+            return node.value.value
+    raise AssertionError(f"{PLUGIN} has no EXAMPLES")
+
+
+def documented_jq_filter():
+    """Return the jq filter that the plugin's EXAMPLES give for reading --list."""
+    found = re.findall(r"^#\s+jq '([^']+)'$", plugin_examples(), re.MULTILINE)
+    assert len(found) == 1, plugin_examples()
+    return found[0]
+
+
+def test_doc_lists_groups_and_variables(world, collections_path, data_set):
+    command = [str(Path(sys.executable).with_name("ansible-doc")), "-t", "inventory", "--json",
+               "harica.certmanager.harica"]
+    environment = _environment(collections_path, world.tmp_path / "unused.json", world, None)
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    doc = json.loads(completed.stdout)["harica.certmanager.harica"]["doc"]
+    description = " ".join(doc["description"])
+    inventory, _log = listed(world, collections_path, write_source(world, include_pem=True))
+    groups = {name for name in inventory if name.startswith("harica_")}
+    variables = {name for host in inventory["_meta"]["hostvars"].values() for name in host}
+    assert groups == {"harica_valid", "harica_expired", "harica_revoked", "harica_expiring", "harica_ssl",
+                      "harica_smime", "harica_clientauth"}
+    for group in sorted(groups):
+        assert f"C({group})" in description, group
+    for variable in sorted(variables):
+        assert f"C({variable})" in description, variable
+    assert re.search(r"C\(harica_requester\)[^.]*\. For a bulk-issued certificate that is the uploader", description)
+
+
+def test_values_never_templated(world, collections_path, data_set):
+    # Whoever requests a certificate chooses its names, so a template in them must stay text.
+    template = "{{ 'tem' ~ 'plated' }}"
+    email = "{{'tem'~'plated'}}@example.org"
+    world.control.create_certificate(type="smime", serial="7E", requester_email=f"{template}@example.org",
+                                     emails=[email], common_name=template, not_before=FAR_START, not_after=FAR_END)
+    playbook = world.tmp_path / "show.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Show the values of the certificate 7E", "hosts": "harica_smime", "gather_facts": False,
+        "tasks": [{"name": "Show the values", "when": "harica_serial_number == '7E'", "ansible.builtin.debug": {
+            "msg": {"host": "{{ inventory_hostname }}", "common_name": "{{ harica_common_name }}",
+                    "requester": "{{ harica_requester }}", "names": "{{ harica_names }}"}}}],
+    }]))
+    completed, _log = run_inventory(world, collections_path, write_source(world), str(playbook),
+                                    command="ansible-playbook")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    # run_inventory points the record_results callback at unused.json.
+    results = json.loads((world.tmp_path / "unused.json").read_text())
+    messages = [entry["result"]["msg"] for entry in results if entry["status"] == "ok"]
+    assert len(messages) == 1, results
+    assert messages[0]["host"] == email
+    assert messages[0]["common_name"] == template
+    assert messages[0]["requester"] == f"{template}@example.org"
+    assert messages[0]["names"] == [email]
+    assert "templated" not in completed.stdout
+
+
+def test_host_output_as_documented(world, collections_path, data_set):
+    completed, _log = run_inventory(world, collections_path, write_source(world), "--host", "www.example.org")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    variables = json.loads(completed.stdout)
+    # The plugin's notes: --host writes plain values on ansible-core 2.19 and later, and
+    # marks them unsafe on earlier cores.
+    if CORE_VERSION >= (2, 19):
+        assert variables["harica_serial_number"] == "A1"
+        assert variables["harica_names"] == ["www.example.org"]
+    else:
+        assert variables["harica_serial_number"] == {"__ansible_unsafe": "A1"}
+        assert variables["harica_names"] == [{"__ansible_unsafe": "www.example.org"}]
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_jq_filter_reads_list_plainly(world, collections_path, data_set):
+    jq_filter = documented_jq_filter()
+    assert f"jq '{jq_filter}'" in AUDIT_GUIDE.read_text()
+    completed, _log = run_inventory(world, collections_path, write_source(world), "--list")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    filtered = subprocess.run(["jq", jq_filter], input=completed.stdout, capture_output=True, text=True,
+                              timeout=60, check=False)
+    assert filtered.returncode == 0, filtered.stderr
+    assert "__ansible_unsafe" not in filtered.stdout
+    assert json.loads(filtered.stdout) == plain(json.loads(completed.stdout))
+    hostvars = json.loads(filtered.stdout)["_meta"]["hostvars"]
+    assert hostvars["www.example.org"]["harica_type"] == "ssl"
+    assert hostvars["www.example.org"]["harica_names"] == ["www.example.org"]
