@@ -81,6 +81,7 @@ class RevokeTask:
         self._check_missing(targets)
         if self.params["hostnames"] is not None:
             rv.apply_shared_policy(targets, self.params["shared"])
+            self._warn_skipped_shared(targets)
         rv.check_limit(targets, self.params["max_certificates"])
         rv.choose_paths(targets, self.params["revoke_type"])
         for target in targets:
@@ -89,6 +90,15 @@ class RevokeTask:
         return self._report(targets, before)
 
     # Selection
+
+    def _warn_skipped_shared(self, targets: list[rv.Target]) -> None:
+        # A skipped shared certificate stays valid for the given names too, so the play
+        # that retires them must see it.
+        for target in targets:
+            if target.result == rv.SKIPPED and target.shared_names:
+                self.module.warn(f"Certificate {target.serial} was not revoked and stays valid: it also covers"
+                                 f" {', '.join(target.shared_names)}, and shared is skip. Revoke it when those"
+                                 " names are retired too.")
 
     def _reason_code(self) -> str:
         code = self.params["reason_code"]

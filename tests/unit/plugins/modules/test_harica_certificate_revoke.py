@@ -88,6 +88,9 @@ def test_shared_revoke_and_skip(api):
     skipped = run(api, hostnames=["shared.example.org"], shared="skip")
     assert results(skipped) == {"B1": "skipped"}
     assert skipped.result["certificates"][0]["shared_names"] == ["other.example.org"]
+    assert skipped.result["warnings"] == [
+        "Certificate B1 was not revoked and stays valid: it also covers other.example.org, and shared is skip."
+        " Revoke it when those names are retired too."]
     assert api.posts == []
     revoked = run(api, hostnames=["shared.example.org"], shared="revoke")
     assert results(revoked) == {"B1": "revoked"}
