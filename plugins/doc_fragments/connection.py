@@ -82,9 +82,9 @@ options:
       - name: HARICA_API_URL
   api_key:
     description:
-      - API key of an Enterprise Admin or an Enterprise Approver, created in the CertManager
-        web UI. The key carries the role of its user, and each call needs a specific role;
-        the plugin's notes say which.
+      - API key of an Enterprise Admin, created in the CertManager web UI. The key carries
+        the role of its user, and the admin certificate lists need the Enterprise Admin role;
+        the plugin's notes say more.
       - The value may be a template, for example a lookup of a vault-encrypted variable.
       - The key is sent only in the C(X-API-Key) header and never appears in results.
     type: str
