@@ -119,5 +119,4 @@ def _check_separator(cell: str, path: str) -> None:
             )
 
 
-
 __all__ = ("rows_from_csv",)

@@ -272,13 +272,13 @@ class _TunnelHandler(socketserver.StreamRequestHandler):
         for line in iter(lambda: self.rfile.readline(65537).decode("latin-1"), ""):
             if not line.strip():
                 break
-            name, _, value = line.partition(":")
+            name, _colon, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         proxy = self.server.proxy  # type: ignore[attr-defined]
         authorization = headers.get("proxy-authorization")
         proxy.authorizations.append(authorization)
         method, target = (request_line.split() + ["", ""])[:2]
-        host, _, port = target.rpartition(":")
+        host, _colon, port = target.rpartition(":")
         if method != "CONNECT" or host != "127.0.0.1" or not port.isdigit():
             self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
             return

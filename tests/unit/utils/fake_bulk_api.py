@@ -79,7 +79,7 @@ class FakeBulkAPI(FakeCertificateAPI):
         self.uploads.append({"path": path, "rows": rows})
         answer = self.answers.pop(0) if self.answers else self.answer
         self.answer = None
-        kind, _, argument = answer.partition(":") if isinstance(answer, str) else ("", "", "")
+        kind, _colon, argument = answer.partition(":") if isinstance(answer, str) else ("", "", "")
         if answer == "json_error":
             return FakeResponse(b'{"message": "The CSV contains invalid rows"}', "application/json")
         if answer == "empty_unprocessed":
