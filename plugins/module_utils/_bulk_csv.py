@@ -14,8 +14,14 @@ import typing as t
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import CSV_COLUMNS, CSV_HEADER, Row
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
 
-# Column separators that spreadsheet programs write in place of the comma, with their names.
-SEPARATORS = {";": "semicolons", "\t": "tabs"}
+# Column separators that spreadsheet programs write in place of the comma, with their plural
+# names and how to fix the file. The fixes differ, because each separator comes from another setting.
+SEPARATORS = {
+    ";": ("semicolons", "If Excel still writes semicolons, set the list separator of the Windows region settings"
+                        " to a comma and save again."),
+    "\t": ("tabs", 'Excel writes tabs when a sheet is saved as "Text (Tab delimited)", and cells copied out of a'
+                   " spreadsheet are separated by tabs too. Use Save As with the CSV format in place of either."),
+}
 
 
 def rows_from_csv(path: str) -> list[Row]:
@@ -106,16 +112,16 @@ def _check_separator(cell: str, path: str) -> None:
     """Raise when a header cell contains known column names joined by a separator other than a comma.
 
     Excel saves CSV with the list separator of the Windows region settings, which is a
-    semicolon in Greek and other locales whose decimal separator is a comma. The module
-    names the separator and does not read the file with it, because HARICA reads commas.
+    semicolon in Greek and other locales whose decimal separator is a comma. Tabs come
+    from Excel's tab-delimited text format or from cells copied out of a spreadsheet. The
+    module names the separator and does not read the file with it, because HARICA reads commas.
     """
-    for separator, plural in SEPARATORS.items():
+    for separator, (plural, fix) in SEPARATORS.items():
         names = [part.strip().replace(" ", "").lower() for part in cell.split(separator) if part.strip()]
         if len(names) > 1 and all(name in CSV_COLUMNS for name in names):
             raise HaricaInputError(
                 f"csv_path {path} separates its columns with {plural} ({separator!r}), but HARICA's bulk format"
-                ' uses commas. The file must be saved as "CSV UTF-8 (Comma delimited)". If Excel still writes'
-                f" {plural}, set the list separator of the Windows region settings to a comma and save again."
+                f' uses commas. The file must be saved as "CSV UTF-8 (Comma delimited)". {fix}'
             )
 
 

@@ -17,6 +17,7 @@ import io
 import re
 import typing as t
 
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_text import count, one_line
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaInputError
 from ansible_collections.harica.certmanager.plugins.module_utils._pem import HAS_CRYPTOGRAPHY
 from ansible_collections.harica.certmanager.plugins.module_utils._values import normalize_dns_name
@@ -177,16 +178,22 @@ class RowProblems:
 
     def add(self, row: Row, field: str, message: str) -> None:
         position = (row.number, row.field_position(field))
-        self.found.append((position, {"row": row.number, "field": row.name(field), "message": message}))
+        item = {"row": row.number, "field": row.name(field), "message": one_line(message)}
+        self.found.append((position, item))
 
     def raise_if_any(self) -> None:
+        """Raise HaricaInputError with a line that counts the problems, then one line per problem.
+
+        No problem contains a line break, so the lines after the first are the problems.
+        Problems themselves may contain semicolons, commas and colons.
+        """
         if not self.found:
             return
         # A stable sort keeps the order in which the checks found two problems of one field.
         items = [item for _position, item in sorted(self.found, key=lambda pair: pair[0])]
-        listed = "; ".join(f"row {item['row']}, {item['field']}: {item['message']}" for item in items)
+        listed = "\n".join(f"row {item['row']}, {item['field']}: {item['message']}" for item in items)
         raise HaricaInputError(
-            f"{len(items)} problem(s) in the rows, so nothing was uploaded: {listed}.", invalid_rows=items
+            f"{count(len(items), 'problem')} in the rows, so nothing was uploaded:\n{listed}", invalid_rows=items
         )
 
 
@@ -279,9 +286,10 @@ def _check_key_source(row: Row, problems: RowProblems) -> None:
         return
     if given[0] == "pickup_password":
         if len(row.get("pickup_password") or "") < PICKUP_PASSWORD_MIN:
-            problems.add(row, "pickup_password", f"is shorter than {PICKUP_PASSWORD_MIN} characters, and it is all"
-                                                 " that protects the private key in the PKCS#12 file, so give at"
-                                                 f" least {PICKUP_PASSWORD_MIN}")
+            # Ansible replaces every occurrence of a no_log value in the output with stars, even
+            # inside other words. For the password "short", "is shorter" would read "is ********er".
+            # So the text is one word and the minimum, and few passwords occur in it.
+            problems.add(row, "pickup_password", f"length < {PICKUP_PASSWORD_MIN}")
         return
     text = row.get("csr") if given[0] == "csr" else _read_csr_file(row, problems)
     if text is None:
@@ -376,13 +384,14 @@ def _check_duplicates(rows: t.Sequence[Row], certificate_type: str, problems: Ro
             first_file[stem] = row.number
 
 
-def server_row_errors(document: t.Any, batch: t.Sequence[Row]) -> dict[int, str]:
+def server_row_errors(document: t.Any, batch: t.Sequence[Row]) -> dict[int, list[str]]:
     """Map the row errors of HARICA's answer to a rejected upload onto the module's rows.
 
     The simulator answers ``{"errors": [{"row": 2, "field": "Email", "message": ...}]}``,
     counting the uploaded CSV's header as row 1, so uploaded row ``n`` is the batch's row
     ``n - 2``. The real format is not documented; an answer without such a list maps to
-    nothing, and the server's message stays the report.
+    nothing, and the server's message stays the report. Each row gets its errors in
+    HARICA's order, with line breaks escaped.
     """
     errors = document.get("errors", document.get("Errors")) if isinstance(document, dict) else None
     found: dict[int, list[str]] = {}
@@ -392,8 +401,8 @@ def server_row_errors(document: t.Any, batch: t.Sequence[Row]) -> dict[int, str]
         position = item["row"] - 2
         if 0 <= position < len(batch):
             text = f"{item.get('field')}: {item.get('message')}" if item.get("field") else str(item.get("message"))
-            found.setdefault(batch[position].number, []).append(text)
-    return {number: "; ".join(texts) for number, texts in found.items()}
+            found.setdefault(batch[position].number, []).append(one_line(text))
+    return found
 
 
 # Friendly names and the CSV

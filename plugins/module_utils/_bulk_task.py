@@ -23,6 +23,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._argspec import
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv import rows_from_csv
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_matching import CertificateIndex
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_text import count, one_line, row_numbers
 from ansible_collections.harica.certmanager.plugins.module_utils._enterprises import EnterpriseStore
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaAPIError, HaricaError
 
@@ -104,9 +105,10 @@ class BulkTask:
         self.errors: list[str] = []
         # Whether an upload issued certificates, or may have, whatever the rows' results.
         self.server_changed = False
-        # The batch that HARICA rejected for the problems of some rows: its number, its rows
-        # and those problems by row number. The task stops at that batch, so there is at most one.
-        self.rejection: tuple[int, list[rows_.Row], str, dict[int, str]] | None = None
+        # The batch that HARICA rejected for the problems of some rows: its number, its rows,
+        # HARICA's message and those problems by row number. The task stops at that batch, so
+        # there is at most one.
+        self.rejection: tuple[int, list[rows_.Row], str, dict[int, list[str]]] | None = None
         self.deliverer = Deliverer(module, client, self.type, self.params["dest"])
 
     def run(self) -> dict[str, t.Any]:
@@ -217,7 +219,7 @@ class BulkTask:
             numbers = [row.number for row in batch]
             self.batches.append({"batch": number, "rows": numbers, "result": result})
             if result != ISSUED:
-                detail = f"Not sent, because batch {number} (rows {numbers}) ended {result}; those rows say why."
+                detail = _not_sent_detail(number, numbers, result)
                 for later in batches[number:]:
                     for row in later:
                         self._finish(row, NOT_SENT, detail=detail)
@@ -228,7 +230,7 @@ class BulkTask:
         try:
             response = self.client.post(
                 _api.bulk_create_path(self.type),
-                action=f"upload bulk batch {number} ({_count(len(batch), 'row')})",
+                action=f"upload bulk batch {number} ({count(len(batch), 'row')})",
                 data=data,
                 files=files,
                 accept="application/zip, application/json",
@@ -267,16 +269,16 @@ class BulkTask:
         return ISSUED
 
     def _fail_batch(
-        self, number: int, batch: list[rows_.Row], message: str, row_errors: dict[int, str] | None = None
+        self, number: int, batch: list[rows_.Row], message: str, row_errors: dict[int, list[str]] | None = None
     ) -> str:
         if row_errors:
             self.rejection = (number, batch, message, row_errors)
         for row in batch:
             detail = message
             if row_errors and row.number in row_errors:
-                detail = f"{message} HARICA rejected this row: {row_errors[row.number]}"
+                detail = f"{message} HARICA rejected this row: {'; '.join(row_errors[row.number])}"
             elif row_errors:
-                rejected = _row_numbers(sorted(row_errors))
+                rejected = row_numbers(sorted(row_errors))
                 detail = f"{message} HARICA rejected {rejected} of the batch, so this row was not issued."
             self._finish(row, FAILED, detail=detail)
         return FAILED
@@ -409,28 +411,27 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _rejection_text(number: int, batch: list[rows_.Row], message: str, row_errors: dict[int, str]) -> str:
-    """Name the rows HARICA rejected, with their problems, first, and count the other rows of the batch."""
+def _rejection_text(number: int, batch: list[rows_.Row], message: str, row_errors: dict[int, list[str]]) -> str:
+    """Describe a batch that HARICA rejected on one line, then give each problem it named on a line of its own.
+
+    The first line counts the rejected rows, quotes HARICA's message and counts the other
+    rows of the batch. Each later line is ``row <n> (<email>): <problem>``.
+    """
     rejected = [row for row in batch if row.number in row_errors]
-    listed = "; ".join(f"row {row.number} ({row.email}): {row_errors[row.number]}" for row in rejected)
-    text = f"HARICA rejected batch {number} because of {_count(len(rejected), 'row')}: {_sentence(listed)}"
-    text += f" {_sentence(message)}"
+    text = f"HARICA rejected batch {number} because of {count(len(rejected), 'row')}."
+    text += f" {_sentence(one_line(message))}"
     others = len(batch) - len(rejected)
-    if others:
-        text += f" HARICA named no problem in the other {_count(others, 'row')} of the batch, but none of them was"
-        text += " issued."
-    return f"{text} Fix the rejected rows and run the task again."
+    if others == 1:
+        text += " HARICA named no problem in the other row of the batch, but it was not issued either."
+    elif others:
+        text += f" HARICA named no problem in the other {others} rows of the batch, but none of them was issued."
+    lines = [f"row {row.number} ({row.email}): {problem}" for row in rejected for problem in row_errors[row.number]]
+    return "\n".join([f"{text} Fix the problems on the following lines and run the task again.", *lines])
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _row_numbers(numbers: list[int]) -> str:
-    """Return row numbers as a phrase: "row 3", "rows 3 and 4", "rows 3, 4 and 7"."""
-    if len(numbers) == 1:
-        return f"row {numbers[0]}"
-    return f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+def _not_sent_detail(number: int, numbers: list[int], result: str) -> str:
+    whose = "that row" if len(numbers) == 1 else "those rows"
+    return f"Not sent, because batch {number} ({row_numbers(numbers)}) ended {result}. The detail of {whose} says why."
 
 
 def _error_text(exc: HaricaError | OSError) -> str:

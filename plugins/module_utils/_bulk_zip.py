@@ -20,6 +20,7 @@ import typing as t
 import zipfile
 import zlib
 
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_text import count, row_numbers
 from ansible_collections.harica.certmanager.plugins.module_utils._der import ber_to_der
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaError
 from ansible_collections.harica.certmanager.plugins.module_utils._pem import (
@@ -127,7 +128,7 @@ def read_zip(body: bytes, rows: t.Sequence[Row]) -> dict[int, Delivery]:
     if not members:
         raise EmptyAnswerError("The upload returned an empty zip, so no certificate arrived.")
     if len(members) > len(rows):
-        raise ZipCheckError(f"The zip holds {len(members)} files for {len(rows)} rows.")
+        raise ZipCheckError(f"The zip contains {count(len(members), 'file')} for {count(len(rows), 'row')}.")
     by_name = {row.friendly_name.lower(): row for row in rows}
     deliveries: dict[int, Delivery] = {}
     seen: set[str] = set()
@@ -141,7 +142,7 @@ def read_zip(body: bytes, rows: t.Sequence[Row]) -> dict[int, Delivery]:
         deliveries[row.number] = _delivery(row, name, _read_member(archive, info, name))
     missing = [row.number for row in rows if row.number not in deliveries]
     if missing:
-        raise ZipCheckError(f"The zip holds no file for the rows {missing}.")
+        raise ZipCheckError(f"The zip contains no file for {row_numbers(missing)}.")
     return deliveries
 
 
@@ -193,7 +194,7 @@ def _row_for(name: str, by_name: t.Mapping[str, Row]) -> Row:
     stem = name[: -len(match["ext"]) - 1]
     candidates = {row.number: row for key, row in by_name.items() if key in (stem.lower(), match["name"].lower())}
     if len(candidates) != 1:
-        how = "no row" if not candidates else f"the rows {sorted(candidates)}"
+        how = "no row" if not candidates else row_numbers(sorted(candidates))
         raise ZipCheckError(f"The zip member {name!r} matches {how} by its friendly name.")
     return next(iter(candidates.values()))
 
@@ -210,7 +211,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> 
     if len(data) > MAX_MEMBER_BYTES:
         raise ZipCheckError(f"The zip member {name!r} is larger than {MAX_MEMBER_BYTES} bytes.")
     if len(data) != info.file_size:
-        raise ZipCheckError(f"The zip member {name!r} declares {info.file_size} bytes but contains {len(data)}.")
+        declared = count(info.file_size, "byte")
+        raise ZipCheckError(f"The zip member {name!r} declares {declared} but contains {len(data)}.")
     return data
 
 

@@ -16,12 +16,16 @@ description:
     nothing is sent, so the task can run again and again.
   - Every row is checked before anything is sent, and every problem of every row is
     reported at once, with its row number and field, sorted by row and then by field.
+    The failure message counts the problems on its first line and gives each problem on a
+    line of its own. RV(invalid_rows) lists them too.
     The checks include that every address is in one of the enterprise's domains or in a
     subdomain of one, so the module reads the enterprise first. When the enterprise
     record lists no domains, that check is skipped with a warning.
   - HARICA may still reject rows for a rule that the module does not check, such as the
-    64-character limit of a common name. It then issues no row of the batch, and the
-    failure message names the rejected rows with their problems first.
+    64-character limit of a common name. It then issues no row of the batch. The failure
+    message starts with the count of the results, then counts the rows that HARICA
+    rejected, quotes HARICA's message and counts the other rows of the batch. Each problem
+    that HARICA named follows on a line of its own. RV(msg) describes the format.
   - An upload is never sent twice. When its outcome is lost (a timeout, a dropped
     connection, a 5xx status, or HARICA's 200 response with an empty body or an empty zip),
     the module reads the certificates again for up to O(settle_timeout) seconds and
@@ -130,7 +134,10 @@ options:
             characters long. HARICA publishes no minimum. The module requires 8, because
             the password is all that protects the private key in the file.
           - Exactly one of O(entries[].csr), O(entries[].csr_path) and O(entries[].pickup_password) is required.
-          - It is a secret like the API key, and appears in no output or file except the PKCS#12.
+          - It is a secret like the API key. The module writes it into no message and into no
+            file except the PKCS#12. Ansible also replaces every occurrence of it in the task's
+            output with stars, even inside other words, so a short password that is a common
+            word can be guessed from where the stars are.
         type: str
   csv_path:
     description:
@@ -139,9 +146,10 @@ options:
       - A UTF-8 BOM, CRLF line endings, a trailing comma and quoted fields, as
         spreadsheet programs save them, are accepted. Rows are numbered as a spreadsheet
         shows them, the header being row 1.
-      - The columns must be separated by commas. A file separated by semicolons or tabs,
-        as Excel saves CSV in Greek and other locales whose decimal separator is a comma,
-        is rejected with the separator named, and is never read with a guessed separator.
+      - The columns must be separated by commas. A file separated by semicolons, as Excel
+        saves CSV in Greek and other locales whose decimal separator is a comma, or by tabs,
+        as Excel saves its "Text (Tab delimited)" format, is rejected with the separator named
+        and the way to fix the file. It is never read with a guessed separator.
     type: path
   profile:
     description:
@@ -291,9 +299,14 @@ msg:
   description:
     - A count of the results, as in the sample. In check mode the rows to issue are
       counted as C(would be issued).
-    - When HARICA rejected a batch for the problems of some rows, the message names those
-      rows with their problems first, then counts the other rows of the batch, which were
-      not issued either.
+    - When HARICA rejected a batch for the problems of some rows, the message starts with
+      the count of the results, then counts the rejected rows, quotes HARICA's message and
+      counts the other rows of the batch, which were not issued either. Each problem that
+      HARICA named follows on a line of its own, with the row number, the email, HARICA's
+      field name and the problem.
+    - When rows are invalid, the first line counts the problems and says that nothing was
+      uploaded. Each problem follows on a line of its own, with the row number, the field
+      and the problem, as in RV(invalid_rows). No problem contains a line break.
   returned: always
   type: str
   sample: "Rows: 3 issued, 2 skipped."

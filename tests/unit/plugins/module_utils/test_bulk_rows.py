@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from ansible.module_utils.common.parameters import remove_values
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
@@ -15,6 +16,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._bulk_csv impor
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_delivery import Deliverer
 from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import (
     CSV_HEADER,
+    ENTRY_KEYS,
     Row,
     assign_friendly_names,
     build_csv,
@@ -161,6 +163,28 @@ def test_csv_other_separator_named(tmp_path, separator, name):
     assert "unknown column" not in message
 
 
+def test_csv_semicolon_fix_is_list_separator(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text(";".join(CSV_HEADER) + "\r\n", encoding="utf-8")
+    with pytest.raises(HaricaInputError) as info:
+        rows_from_csv(str(path))
+    assert info.value.message.endswith("If Excel still writes semicolons, set the list separator of the Windows"
+                                       " region settings to a comma and save again.")
+
+
+def test_csv_tab_fix_is_save_as_csv(tmp_path):
+    path = tmp_path / "excel.txt"
+    path.write_text("\t".join(CSV_HEADER) + "\r\n", encoding="utf-8")
+    with pytest.raises(HaricaInputError) as info:
+        rows_from_csv(str(path))
+    message = info.value.message
+    # Only semicolons come from the list separator of the Windows region settings.
+    assert "list separator" not in message
+    assert message.endswith('Excel writes tabs when a sheet is saved as "Text (Tab delimited)", and cells copied out'
+                            " of a spreadsheet are separated by tabs too. Use Save As with the CSV format in place of"
+                            " either.")
+
+
 def test_csv_semicolon_with_unknown_name(tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("Email;Department\r\na@example.org;Lab\r\n", encoding="utf-8")
@@ -257,6 +281,36 @@ def test_csv_problems_sorted_by_column(tmp_path):
     assert fields == ["FriendlyName", "CertType"]
 
 
+def test_entries_problems_sorted_by_entry_key():
+    # The CSV columns would put FriendlyName before Email, but entries follow ENTRY_KEYS.
+    found, _message = problems([{"email": "bad", "friendly_name": "Lab (old)", "pickup_password": "Secret-Pickup-1"}])
+    assert [item["field"] for item in found] == ["email", "friendly_name"]
+
+
+def test_problems_one_per_line():
+    found, message = problems([{"email": "a@example.org", "profile": "natural_legal_lcp",
+                                "pickup_password": "Secret-Pickup-1"}])
+    header, *lines = message.split("\n")
+    assert header == "2 problems in the rows, so nothing was uploaded:"
+    assert lines == [f"row {item['row']}, {item['field']}: {item['message']}" for item in found]
+    # The first problem contains a semicolon, so a semicolon could not separate the problems.
+    assert ";" in lines[0]
+
+
+def test_one_problem_counted_singular():
+    _found, message = problems([{"email": "a@example.org"}])
+    assert message.startswith("1 problem in the rows, so nothing was uploaded:\n")
+
+
+def test_line_break_in_value_stays_on_its_line(tmp_path):
+    path = str(tmp_path / "two\nlines.csr")
+    found, message = problems([{"email": "a@example.org", "csr_path": path},
+                               {"email": "b@example.org\r\nc@example.org", "pickup_password": "Secret-Pickup-1"}])
+    assert len(message.splitlines()) == 3
+    assert "two\\nlines.csr" in found[0]["message"]
+    assert "\n" not in found[1]["message"]
+
+
 DAMAGED_CSR = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
 BROKEN_CSRS = {
     "no-pem": ("not a csr", "is not a PEM certificate signing request, because it has no -----BEGIN CERTIFICATE"
@@ -336,10 +390,21 @@ def test_short_pickup_password_rejected(tmp_path, field, where):
     with pytest.raises(HaricaInputError) as info:
         validate_rows(rows, "smime", None)
     first = rows[0].number
-    assert info.value.details["invalid_rows"] == [{"row": first, "field": where, "message": (
-        "is shorter than 8 characters, and it is all that protects the private key in the PKCS#12 file,"
-        " so give at least 8")}]
+    assert info.value.details["invalid_rows"] == [{"row": first, "field": where, "message": "length < 8"}]
     assert "Short-7" not in info.value.message
+
+
+# Words that a reader of the old problem text could find behind the stars of a masked password.
+COMMON_SHORT_WORDS = ("short", "shorter", "is", "has", "few", "fewer", "less", "than", "at", "least", "needs", "give",
+                      "all", "that", "so", "key", "file", "private", "protect", "too", "min", "minimum")
+
+
+@pytest.mark.parametrize("password", COMMON_SHORT_WORDS)
+def test_short_password_problem_survives_masking(password):
+    found, _message = problems([{"email": "a@example.org", "pickup_password": password}])
+    problem = found[0]["message"]
+    # Ansible masks every occurrence of a no_log value in the module's output, also inside words.
+    assert remove_values(problem, {password}) == problem
 
 
 def test_duplicate_names_the_first_row():
@@ -398,7 +463,8 @@ def test_server_row_errors_map_to_rows():
         {"row": 3, "field": "PickupPassword", "message": "too short"},
         {"row": 9, "field": "Email", "message": "outside the batch"},
     ]}
-    assert server_row_errors(document, rows[1:]) == {3: "Email: not in the enterprise's domains; PickupPassword: too short"}
+    assert server_row_errors(document, rows[1:]) == {3: ["Email: not in the enterprise's domains",
+                                                         "PickupPassword: too short"]}
     assert server_row_errors({"message": "no list"}, rows) == {}
     assert server_row_errors(None, rows) == {}
 

@@ -223,8 +223,15 @@ def test_oversized_member(material):
 
 
 def test_missing_row(material):
-    with pytest.raises(ZipCheckError, match=r"no file for the rows \[2\]"):
+    with pytest.raises(ZipCheckError) as info:
         read_zip(make_zip(good_members(material)[:1]), material["rows"])
+    assert info.value.message == "The zip contains no file for row 2."
+
+
+def test_extra_member_counts_one_row(material):
+    with pytest.raises(ZipCheckError) as info:
+        read_zip(make_zip(good_members(material)), material["rows"][:1])
+    assert info.value.message == "The zip contains 2 files for 1 row."
 
 
 def test_wrong_password(material, ca):

@@ -7,11 +7,13 @@ import os
 import stat
 
 import pytest
+import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import remove_values
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from ansible_collections.harica.certmanager.plugins.module_utils._bulk_rows import ENTRY_KEYS
 from ansible_collections.harica.certmanager.plugins.module_utils._client import ClientSettings, HaricaClient
 from ansible_collections.harica.certmanager.plugins.module_utils._errors import HaricaServerError
 from ansible_collections.harica.certmanager.plugins.modules import harica_bulk_issue
@@ -157,6 +159,11 @@ def test_invalid_rows_send_nothing(api, tmp_path):
     outcome = run(api, tmp_path, [{"email": "a@example.org"}, {"pickup_password": "Pickup-Secret-1"}])
     assert outcome.failed
     assert [(item["row"], item["field"]) for item in outcome.result["invalid_rows"]] == [(1, "csr"), (2, "email")]
+    assert outcome.result["msg"].split("\n") == [
+        "2 problems in the rows, so nothing was uploaded:",
+        "row 1, csr: give exactly one of csr, csr_path and pickup_password (given: none)",
+        "row 2, email: missing; every row needs an email address",
+    ]
     assert api.calls == [ENTERPRISE_LIST]
     assert "Pickup-Secret-1" not in json.dumps(outcome.result)
 
@@ -242,16 +249,18 @@ def test_json_error_fails_batch(api, tmp_path, csrs):
     assert os.listdir(tmp_path) == []
 
 
-def test_rejected_rows_named_first(api, tmp_path, csrs):
+def test_rejected_rows_listed_after_summary(api, tmp_path, csrs):
     api.answer = "row_errors:4,5"
     outcome = run(api, tmp_path, entries(csrs))
     assert outcome.failed
-    assert outcome.result["msg"] == (
-        "Rows: 4 failed. HARICA rejected batch 1 because of 2 rows: row 3 (kostas@example.org): Email: not in the"
-        " enterprise's domains; row 4 (eleni@example.org): Email: not in the enterprise's domains. Failed to upload"
-        " bulk batch 1 (4 rows): POST /cm/v1/bulk/create/smime returned HTTP 400 Bad Request: The CSV contains"
-        " invalid rows. HARICA named no problem in the other 2 rows of the batch, but none of them was issued."
-        " Fix the rejected rows and run the task again.")
+    assert outcome.result["msg"].split("\n") == [
+        "Rows: 4 failed. HARICA rejected batch 1 because of 2 rows. Failed to upload bulk batch 1 (4 rows): POST"
+        " /cm/v1/bulk/create/smime returned HTTP 400 Bad Request: The CSV contains invalid rows. HARICA named no"
+        " problem in the other 2 rows of the batch, but none of them was issued. Fix the problems on the following"
+        " lines and run the task again.",
+        "row 3 (kostas@example.org): Email: not in the enterprise's domains",
+        "row 4 (eleni@example.org): Email: not in the enterprise's domains",
+    ]
     details = [entry["detail"] for entry in outcome.result["entries"]]
     assert details[0].endswith("HARICA rejected rows 3 and 4 of the batch, so this row was not issued.")
     assert details[2].endswith("HARICA rejected this row: Email: not in the enterprise's domains")
@@ -260,10 +269,38 @@ def test_rejected_rows_named_first(api, tmp_path, csrs):
 def test_one_rejected_row_alone(api, tmp_path, csrs):
     api.answer = "row_errors"
     outcome = run(api, tmp_path, entries(csrs)[:1])
-    assert outcome.result["msg"] == (
-        "Rows: 1 failed. HARICA rejected batch 1 because of 1 row: row 1 (maria@example.org): Email: not in the"
-        " enterprise's domains. Failed to upload bulk batch 1 (1 row): POST /cm/v1/bulk/create/smime returned"
-        " HTTP 400 Bad Request: The CSV contains invalid rows. Fix the rejected rows and run the task again.")
+    assert outcome.result["msg"].split("\n") == [
+        "Rows: 1 failed. HARICA rejected batch 1 because of 1 row. Failed to upload bulk batch 1 (1 row): POST"
+        " /cm/v1/bulk/create/smime returned HTTP 400 Bad Request: The CSV contains invalid rows. Fix the problems"
+        " on the following lines and run the task again.",
+        "row 1 (maria@example.org): Email: not in the enterprise's domains",
+    ]
+
+
+def test_one_other_row_counted_singular(api, tmp_path, csrs):
+    api.answer = "row_errors:3"
+    outcome = run(api, tmp_path, entries(csrs)[:2])
+    first_line = outcome.result["msg"].split("\n")[0]
+    assert "HARICA named no problem in the other row of the batch, but it was not issued either." in first_line
+    assert "other 1 row" not in first_line
+
+
+def test_entries_suboptions_in_field_order():
+    # The troubleshooting page sorts the problems of entries by this documented order.
+    suboptions = yaml.safe_load(harica_bulk_issue.DOCUMENTATION)["options"]["entries"]["suboptions"]
+    assert list(suboptions) == list(ENTRY_KEYS)
+
+
+def test_documented_rejection_message_order(api, tmp_path, csrs):
+    documentation = " ".join(harica_bulk_issue.DOCUMENTATION.split())
+    returned = " ".join(yaml.safe_load(harica_bulk_issue.RETURN)["msg"]["description"][1].split())
+    for text in (documentation, returned):
+        assert "rejected rows with their problems first" not in text
+        assert "starts with the count of the results" in text
+    api.answer = "row_errors:4"
+    message = run(api, tmp_path, entries(csrs)).result["msg"]
+    assert message.startswith("Rows: 4 failed. HARICA rejected batch 1 because of 1 row.")
+    assert message.split("\n")[1:] == ["row 3 (kostas@example.org): Email: not in the enterprise's domains"]
 
 
 def test_stray_member_keeps_zip(api, tmp_path, csrs):
@@ -347,7 +384,7 @@ def test_csv_path_passwords_are_no_log(api, tmp_path, monkeypatch):
         ("rename:../../1.maria@example.org.p7b", "directory part"),
         ("rename:/tmp/1.maria@example.org.p7b", "absolute path"),
         ("symlink", "symbolic link"),
-        ("stray_member", "holds 3 files for 2 rows"),
+        ("stray_member", "contains 3 files for 2 rows"),
     ],
 )
 def test_unsafe_zip_writes_nothing(api, tmp_path, csrs, answer, phrase):
@@ -540,7 +577,7 @@ LATER_FAILURES = {
     "redirect": ("redirect:308", "failed", ["failed", "failed"], "redirected to the login page"),
     "status-500": ("status:500", "unknown", ["failed", "failed"], "HTTP 500 Internal Server Error"),
     "issued-502": ("issued_status:502", "unknown", ["issued", "undelivered"], "HTTP 502 Bad Gateway"),
-    "stray-member": ("stray_member", "unknown", ["unknown", "unknown"], "holds 3 files for 2 rows"),
+    "stray-member": ("stray_member", "unknown", ["unknown", "unknown"], "contains 3 files for 2 rows"),
     "bad-crc": (lambda members: DAMAGES["bad-crc"][0](make_zip(members)), "unknown", ["unknown", "unknown"],
                 "Bad CRC-32"),
 }
@@ -561,7 +598,7 @@ def test_later_batch_failure_keeps_report(api, tmp_path, csrs, failure):
     for entry in outcome.result["entries"][2:4]:
         assert phrase in entry["detail"]
     assert outcome.result["entries"][4]["detail"] == (
-        "Not sent, because batch 2 (rows [3, 4]) ended " + batch_result + "; those rows say why.")
+        f"Not sent, because batch 2 (rows 3 and 4) ended {batch_result}. The detail of those rows says why.")
     assert (tmp_path / "nikos@example.org.smime.p12").exists()
     assert len(uploads(api)) == 2
 
