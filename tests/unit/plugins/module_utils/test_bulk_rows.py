@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -28,6 +29,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._errors import 
 from ansible_collections.harica.certmanager.plugins.module_utils._values import normalize_dns_name
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "bulk")
+DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "docsite", "rst")
 CSR = open(os.path.join(FIXTURES, "maria.csr"), encoding="ascii").read()
 
 ENTRIES = [
@@ -285,6 +287,14 @@ def test_entries_problems_sorted_by_entry_key():
     # The CSV columns would put FriendlyName before Email, but entries follow ENTRY_KEYS.
     found, _message = problems([{"email": "bad", "friendly_name": "Lab (old)", "pickup_password": "Secret-Pickup-1"}])
     assert [item["field"] for item in found] == ["email", "friendly_name"]
+
+
+def test_troubleshooting_gives_entries_field_order():
+    with open(os.path.join(DOCS, "troubleshooting.rst"), encoding="utf-8") as handle:
+        text = " ".join(handle.read().split())
+    match = re.search(r"for ``entries`` in the order ((?:``\w+``(?:, | and )?)+)", text)
+    assert match is not None
+    assert re.findall(r"``(\w+)``", match.group(1)) == list(ENTRY_KEYS)
 
 
 def test_problems_one_per_line():
