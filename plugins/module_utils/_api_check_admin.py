@@ -40,7 +40,7 @@ from ansible_collections.harica.certmanager.plugins.module_utils._api_check_read
 from ansible_collections.harica.certmanager.plugins.module_utils._api_check_requests import (
     fields_verdict,
     leaf_details,
-    not_served_reason,
+    split_unread,
 )
 from ansible_collections.harica.certmanager.plugins.module_utils._certificates import (
     ISSUANCE_FIELDS,
@@ -197,12 +197,7 @@ def judge_certificate_paths(observations: Observations, readings: RoleReadings) 
     sent = [reading for reading in lists if reading is not None]
     if not any(reading.answered for reading in sent) or all(isinstance(r.error, HaricaAuthError) for r in sent):
         return failed_read(sent[0])
-    not_served = {}
-    for reading in sent:
-        reason = not_served_reason(reading.error)
-        if reason:
-            not_served[reading.template] = reason
-    unread = [reading.template for reading in sent if not reading.ok and reading.template not in not_served]
+    not_served, unread = split_unread(sent)
 
     normalized_search = readings.reading("serial/normalized")
     note = ""

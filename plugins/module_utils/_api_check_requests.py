@@ -82,6 +82,17 @@ def not_served_reason(error: HaricaAPIError | None) -> str | None:
     return None
 
 
+def split_unread(sent: t.Sequence[t.Any]) -> tuple[dict[str, str], list[str]]:
+    """Split the failed readings into paths not served as assumed (with why) and paths not read."""
+    not_served = {}
+    for reading in sent:
+        reason = not_served_reason(reading.error)
+        if reason:
+            not_served[reading.template] = reason
+    unread = [reading.template for reading in sent if not reading.ok and reading.template not in not_served]
+    return not_served, unread
+
+
 def _is_completed(record: Record) -> bool:
     return normalize_request_status(record.get("transactionStatus", "status")) == "completed"
 
@@ -167,12 +178,7 @@ def judge_request_paths(observations: Observations, readings: RoleReadings) -> V
     if all(isinstance(reading.error, HaricaAuthError) for reading in sent):
         return failed_read(sent[0])
     answered = [reading.template for reading in sent if reading.ok]
-    not_served = {}
-    for reading in sent:
-        reason = not_served_reason(reading.error)
-        if reason:
-            not_served[reading.template] = reason
-    unread = [reading.template for reading in sent if not reading.ok and reading.template not in not_served]
+    not_served, unread = split_unread(sent)
     observed: dict[str, t.Any] = {"answered": answered, "not_served": not_served, "not_read": unread}
 
     by_id = readings.reading("by_id")
@@ -569,4 +575,5 @@ __all__ = (
     "not_served_reason",
     "request_fields",
     "request_records",
+    "split_unread",
 )
