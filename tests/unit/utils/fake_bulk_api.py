@@ -17,7 +17,7 @@ pairs after issuing and returns the zip body.
 uploads in order, None standing for a normal zip.
 
 Responses other than 200 go through the client's own response checks, so the module
-sees the exceptions, messages and ``outcome_unknown`` flags that the real client raises.
+gets the exceptions, messages and ``outcome_unknown`` flags that the real client raises.
 """
 
 from __future__ import annotations
